@@ -1,0 +1,413 @@
+// `mlcycle`: the same core as the extension, for terminals and CI.
+// Exit codes: 0 success, 1 the command failed, 2 usage error.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ScanSummary } from '../core/ingest/engine';
+import { findRuns, getRun, listDiagnostics, listRuns, listSourceModels, type RunSummary } from '../core/store/queries';
+import { jsonNumber } from '../core/util/numbers';
+import { Workspace } from '../core/workspace';
+import { duration, formatNumber, isoTime, shortTime, table } from './format';
+
+export const VERSION = '0.1.0';
+
+export class UsageError extends Error {}
+export class CommandError extends Error {}
+
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  cwd: string;
+  columns?: number;
+}
+
+interface CommandSpec {
+  summary: string;
+  usage: string;
+  details: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run: (args: ParsedArgs, io: Io) => Promise<void>;
+}
+
+interface ParsedArgs {
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+}
+
+const COMMON_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  store: { type: 'string' },
+} as const;
+
+const STORE_HELP = '  --store FILE       database file (default: DIR/.mlcycle/mlcycle.db)\n  -h, --help         show this help';
+
+function folderArg(args: ParsedArgs, io: Io, index: number): string {
+  const dir = path.resolve(io.cwd, args.positionals[index] ?? '.');
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    throw new CommandError(`folder not found: ${dir}`);
+  }
+  if (!st.isDirectory()) throw new CommandError(`not a folder: ${dir}`);
+  return dir;
+}
+
+async function openWorkspace(dir: string, args: ParsedArgs, io: Io): Promise<Workspace> {
+  const storePath = typeof args.values['store'] === 'string' ? path.resolve(io.cwd, args.values['store']) : undefined;
+  return Workspace.open(dir, {
+    ...(storePath ? { storePath } : {}),
+    onNotice: (n) => io.err(`mlcycle: ${n.level}: ${n.message}`),
+  });
+}
+
+function excludeArg(args: ParsedArgs): string[] | undefined {
+  const v = args.values['exclude'];
+  return Array.isArray(v) && v.length > 0 ? v : undefined;
+}
+
+async function withScan<T>(args: ParsedArgs, io: Io, dirIndex: number, fn: (ws: Workspace, summary: ScanSummary | undefined) => T): Promise<T> {
+  const dir = folderArg(args, io, dirIndex);
+  const ws = await openWorkspace(dir, args, io);
+  try {
+    const exclude = excludeArg(args);
+    const summary =
+      args.values['scan'] === false
+        ? undefined
+        : await ws.ingestor.scan({ full: args.values['full'] === true, ...(exclude ? { exclude } : {}) });
+    return fn(ws, summary);
+  } finally {
+    ws.close();
+  }
+}
+
+function runToJson(r: RunSummary): Record<string, unknown> {
+  const metrics: Record<string, unknown> = {};
+  for (const [k, m] of Object.entries(r.metrics)) {
+    metrics[k] = { last: jsonNumber(m.last), min: jsonNumber(m.min), max: jsonNumber(m.max), lastStep: m.lastStep, count: m.count };
+  }
+  return {
+    id: r.id,
+    name: r.name,
+    experiment: r.experiment,
+    source: r.source,
+    status: r.status,
+    startTime: isoTime(r.startTime),
+    endTime: isoTime(r.endTime),
+    params: r.params,
+    metrics,
+    tags: r.tags,
+    parentId: r.parentId,
+    deleted: r.deleted,
+    path: r.path,
+  };
+}
+
+function keyMetrics(r: RunSummary, max = 3): string {
+  return Object.entries(r.metrics)
+    .slice(0, max)
+    .map(([k, m]) => `${k}=${formatNumber(m.last)}`)
+    .join(' ');
+}
+
+const commands: Record<string, CommandSpec> = {
+  scan: {
+    summary: 'find every experiment store under DIR and bring the store up to date',
+    usage: 'mlcycle scan [DIR] [--full] [--exclude GLOB]... [--json]',
+    details:
+      '  --full             re-read every file, ignoring fingerprints\n' +
+      '  --exclude GLOB     skip folders matching GLOB (relative to DIR; repeatable)\n' +
+      '  --json             print the summary as JSON\n' +
+      '  --all-diagnostics  list every diagnostic (default: the first 20)',
+    options: {
+      full: { type: 'boolean' },
+      exclude: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+      'all-diagnostics': { type: 'boolean' },
+    },
+    run: async (args, io) => {
+      await withScan(args, io, 0, (ws, summary) => {
+        const diagnostics = ws.store.read((db) => listDiagnostics(db));
+        const registries = ws.store.read((db) => listSourceModels(db));
+        if (args.values['json']) {
+          io.out(JSON.stringify({ folder: ws.folder, ...summary, registeredModels: registries.length, diagnostics }, null, 2));
+          return;
+        }
+        const s = summary!;
+        io.out(`Scanned ${ws.folder} in ${(s.durationMs / 1000).toFixed(2)} s: ${s.sources.length} source${s.sources.length === 1 ? '' : 's'} found.`);
+        if (s.sources.length > 0) {
+          io.out(
+            table(
+              [{ header: 'KIND' }, { header: 'SOURCE' }, { header: 'RUNS', align: 'right' }, { header: 'READ', align: 'right' }, { header: 'DIAGNOSTICS', align: 'right' }],
+              s.sources.map((src) => [src.kind, src.path, String(src.runs), String(src.runsRead), String(src.diagnostics)]),
+            ),
+          );
+        } else {
+          io.out('No experiment outputs found (MLflow mlruns/ folders and mlflow.db files are read).');
+        }
+        if (registries.length > 0) {
+          const versions = registries.reduce((n, m) => n + m.versions.length, 0);
+          io.out(`Model registries: ${registries.length} registered model${registries.length === 1 ? '' : 's'}, ${versions} version${versions === 1 ? '' : 's'}.`);
+        }
+        if (diagnostics.length > 0) {
+          const limit = args.values['all-diagnostics'] ? diagnostics.length : 20;
+          io.out(`\n${diagnostics.length} diagnostic${diagnostics.length === 1 ? '' : 's'}:`);
+          for (const d of diagnostics.slice(0, limit)) io.out(`  ${d.severity.padEnd(7)} ${d.file}${d.line ? `:${d.line}` : ''}  ${d.message}`);
+          if (diagnostics.length > limit) io.out(`  … ${diagnostics.length - limit} more (--all-diagnostics lists them)`);
+        }
+      });
+    },
+  },
+  runs: {
+    summary: 'list the runs found under DIR, newest first',
+    usage: 'mlcycle runs [DIR] [--json] [--deleted] [--no-scan]',
+    details:
+      '  --json             print an array of run objects\n' +
+      '  --deleted          include runs deleted in their tool\n' +
+      '  --no-scan          list what the store holds without scanning first',
+    options: {
+      json: { type: 'boolean' },
+      deleted: { type: 'boolean' },
+      scan: { type: 'boolean', default: true },
+      'no-scan': { type: 'boolean' },
+      exclude: { type: 'string', multiple: true },
+    },
+    run: async (args, io) => {
+      if (args.values['no-scan']) args.values['scan'] = false;
+      await withScan(args, io, 0, (ws) => {
+        const runs = ws.store.read((db) => listRuns(db, { includeDeleted: args.values['deleted'] === true }));
+        if (args.values['json']) {
+          io.out(JSON.stringify(runs.map(runToJson), null, 2));
+          return;
+        }
+        if (runs.length === 0) {
+          io.out('No runs found.');
+          return;
+        }
+        io.out(
+          table(
+            [
+              { header: 'ID', max: 12 },
+              { header: 'NAME', max: 28 },
+              { header: 'EXPERIMENT', max: 20 },
+              { header: 'STATUS' },
+              { header: 'STARTED' },
+              { header: 'TIME', align: 'right' },
+              { header: 'METRICS', max: 60 },
+            ],
+            runs.map((r) => [
+              r.id.slice(0, 12),
+              r.name ?? '',
+              r.experiment ?? '',
+              r.deleted ? `${r.status} (deleted)` : r.status,
+              shortTime(r.startTime),
+              duration(r.startTime, r.endTime),
+              keyMetrics(r),
+            ]),
+          ),
+        );
+        io.out(`${runs.length} run${runs.length === 1 ? '' : 's'}.`);
+      });
+    },
+  },
+  show: {
+    summary: 'print one run with its params, tags, artifacts and full metric histories',
+    usage: 'mlcycle show RUN_ID [DIR] [--json] [--no-scan]',
+    details:
+      '  RUN_ID             the run id, a prefix of at least 4 characters, or the run name\n' +
+      '  --json             print the run as JSON, histories as {step, timestamp, value} points\n' +
+      '  --no-scan          read the store without scanning first',
+    options: { json: { type: 'boolean' }, scan: { type: 'boolean', default: true }, 'no-scan': { type: 'boolean' } },
+    run: async (args, io) => {
+      if (args.values['no-scan']) args.values['scan'] = false;
+      const wanted = args.positionals[0];
+      if (!wanted) throw new UsageError('show needs a RUN_ID');
+      await withScan(args, io, 1, (ws) => {
+        const matches = ws.store.read((db) => findRuns(db, wanted));
+        if (matches.length === 0) throw new CommandError(`no run matches "${wanted}" under ${ws.folder}`);
+        if (matches.length > 1) {
+          throw new CommandError(
+            `"${wanted}" matches ${matches.length} runs; give more of the id:\n` + matches.map((m) => `  ${m.id}  (${m.source})`).join('\n'),
+          );
+        }
+        const run = ws.store.read((db) => getRun(db, matches[0]!.uid))!;
+        if (args.values['json']) {
+          const base = runToJson(run);
+          const metrics = base['metrics'] as Record<string, Record<string, unknown>>;
+          for (const [k, h] of Object.entries(run.histories)) {
+            const m = metrics[k];
+            if (!m) continue;
+            m['history'] = h.values.map((v, i) => ({ step: h.steps[i], timestamp: h.times ? isoTime(h.times[i]!) : null, value: jsonNumber(v) }));
+          }
+          io.out(JSON.stringify({ ...base, artifacts: run.artifacts, inputs: run.inputs, diagnostics: run.diagnostics }, null, 2));
+          return;
+        }
+        const lines: string[] = [];
+        lines.push(`Run ${run.id}${run.name ? `  "${run.name}"` : ''}`);
+        lines.push(`  experiment  ${run.experiment ?? '-'}`);
+        lines.push(`  source      ${run.source.kind}  ${run.source.path}`);
+        lines.push(`  status      ${run.status}${run.deleted ? ' (deleted)' : ''}`);
+        lines.push(`  started     ${isoTime(run.startTime) ?? '-'}`);
+        lines.push(`  ended       ${isoTime(run.endTime) ?? '-'}${run.endTime ? `  (${duration(run.startTime, run.endTime)})` : ''}`);
+        if (run.parentId) lines.push(`  parent      ${run.parentId}`);
+        if (run.user) lines.push(`  user        ${run.user}`);
+        if (run.path) lines.push(`  folder      ${run.path}`);
+        const section = (title: string, entries: [string, string][]): void => {
+          if (entries.length === 0) return;
+          lines.push('', `${title}:`);
+          lines.push(table([{ header: 'KEY', max: 50 }, { header: 'VALUE', max: 100 }], entries).replace(/^/gm, '  '));
+        };
+        section('Params', Object.entries(run.params));
+        const metricRows = Object.entries(run.metrics).map(([k, m]) => [
+          k,
+          formatNumber(m.last),
+          formatNumber(m.min),
+          formatNumber(m.max),
+          String(m.lastStep),
+          String(m.count),
+        ]);
+        if (metricRows.length > 0) {
+          lines.push('', 'Metrics:');
+          lines.push(
+            table(
+              [
+                { header: 'KEY', max: 50 },
+                { header: 'LAST', align: 'right' },
+                { header: 'MIN', align: 'right' },
+                { header: 'MAX', align: 'right' },
+                { header: 'STEP', align: 'right' },
+                { header: 'POINTS', align: 'right' },
+              ],
+              metricRows,
+            ).replace(/^/gm, '  '),
+          );
+        }
+        section('Tags', Object.entries(run.tags));
+        if (run.artifacts.length > 0) {
+          lines.push('', 'Artifacts:');
+          for (const a of run.artifacts) lines.push(`  ${a.kind.padEnd(5)} ${a.path}${a.size !== null ? `  (${a.size} bytes)` : ''}`);
+        }
+        if (run.inputs.length > 0) {
+          lines.push('', 'Inputs:');
+          for (const i of run.inputs) lines.push(`  ${i.kind.padEnd(7)} ${i.name ?? i.refId}${i.digest ? `  digest ${i.digest}` : ''}${i.context ? `  (${i.context})` : ''}`);
+        }
+        for (const [k, h] of Object.entries(run.histories)) {
+          lines.push('', `History of ${k} (${h.values.length} point${h.values.length === 1 ? '' : 's'}):`);
+          lines.push(
+            table(
+              [{ header: 'STEP', align: 'right' }, { header: 'TIME' }, { header: 'VALUE', align: 'right' }],
+              h.values.map((v, i) => [String(h.steps[i]), h.times ? (isoTime(h.times[i]!) ?? '') : '', formatNumber(v)]),
+            ).replace(/^/gm, '  '),
+          );
+        }
+        if (run.diagnostics.length > 0) {
+          lines.push('', 'Diagnostics:');
+          for (const d of run.diagnostics) lines.push(`  ${d.severity.padEnd(7)} ${d.file}${d.line ? `:${d.line}` : ''}  ${d.message}`);
+        }
+        io.out(lines.join('\n'));
+      });
+    },
+  },
+  models: {
+    summary: 'list registered models and their versions (MLflow registries, read-only)',
+    usage: 'mlcycle models [DIR] [--json] [--no-scan]',
+    details: '  --json             print an array of models with their versions\n  --no-scan          read the store without scanning first',
+    options: { json: { type: 'boolean' }, scan: { type: 'boolean', default: true }, 'no-scan': { type: 'boolean' } },
+    run: async (args, io) => {
+      if (args.values['no-scan']) args.values['scan'] = false;
+      await withScan(args, io, 0, (ws) => {
+        const models = ws.store.read((db) => listSourceModels(db));
+        if (args.values['json']) {
+          io.out(
+            JSON.stringify(
+              models.map((m) => ({
+                ...m,
+                versions: m.versions.map((v) => ({ ...v, created: isoTime(v.created) })),
+              })),
+              null,
+              2,
+            ),
+          );
+          return;
+        }
+        if (models.length === 0) {
+          io.out('No registered models found.');
+          return;
+        }
+        const rows: string[][] = [];
+        for (const m of models) {
+          for (const v of m.versions) {
+            rows.push([m.name, String(v.version), v.deleted ? 'deleted' : (v.stage ?? ''), v.aliases.join(','), v.runId ?? '', m.source]);
+          }
+          if (m.versions.length === 0) rows.push([m.name, '', '', '', '', m.source]);
+        }
+        io.out(
+          table(
+            [{ header: 'MODEL', max: 32 }, { header: 'VERSION', align: 'right' }, { header: 'STAGE' }, { header: 'ALIASES' }, { header: 'RUN', max: 32 }, { header: 'SOURCE' }],
+            rows,
+          ),
+        );
+      });
+    },
+  },
+};
+
+function commandHelp(spec: CommandSpec): string {
+  return `${spec.usage}\n\n${spec.summary[0]!.toUpperCase()}${spec.summary.slice(1)}.\n\nOptions:\n${spec.details}\n${STORE_HELP}\n`;
+}
+
+function mainHelp(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return (
+    `mlcycle ${VERSION}: the ML model life cycle, from the files your training code already writes.\n\n` +
+    'Usage: mlcycle <command> [options]\n\nCommands:\n' +
+    Object.entries(commands)
+      .map(([name, spec]) => `  ${name.padEnd(width)}  ${spec.summary}`)
+      .join('\n') +
+    '\n\nRun "mlcycle <command> --help" for its options. Exit codes: 0 success, 1 failure, 2 usage error.\n'
+  );
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(mainHelp());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    io.out(VERSION);
+    return 0;
+  }
+  const spec = commands[name];
+  if (!spec) {
+    io.err(`mlcycle: unknown command "${name}"\n\n${mainHelp()}`);
+    return 2;
+  }
+  let parsed: ParsedArgs;
+  try {
+    parsed = parseArgs({ args: rest, options: { ...COMMON_OPTIONS, ...spec.options }, allowPositionals: true, strict: true }) as ParsedArgs;
+  } catch (err) {
+    io.err(`mlcycle ${name}: ${(err as Error).message}\n\n${commandHelp(spec)}`);
+    return 2;
+  }
+  if (parsed.values['help']) {
+    io.out(commandHelp(spec));
+    return 0;
+  }
+  try {
+    await spec.run(parsed, io);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`mlcycle ${name}: ${err.message}\n\n${commandHelp(spec)}`);
+      return 2;
+    }
+    if (err instanceof CommandError) {
+      io.err(`mlcycle ${name}: ${err.message}`);
+      return 1;
+    }
+    io.err(`mlcycle ${name}: ${(err as Error).stack ?? String(err)}`);
+    return 1;
+  }
+}

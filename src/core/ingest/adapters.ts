@@ -1,0 +1,7 @@
+// The adapters MLCycle ships, in the order discovery consults them.
+import { mlflowFileStore } from './mlflow/fileStore';
+import type { SourceAdapter } from './types';
+
+export function defaultAdapters(): SourceAdapter[] {
+  return [mlflowFileStore];
+}

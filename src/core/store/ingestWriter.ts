@@ -1,0 +1,348 @@
+// Writes what adapters read into the database. Runs are addressed by (source path, native id), never
+// by rowid, so a batch can be applied to any copy of the database. Statements are prepared per
+// batch: sql.js frees every prepared statement when the database is exported.
+import type { Database, Statement, SqlValue } from 'sql.js';
+import type {
+  Diagnostic,
+  ExperimentUpdate,
+  KnownRun,
+  RunStatus,
+  RunUpdate,
+  SourceModelData,
+  SourceModelVersionData,
+  SourceReadResult,
+} from '../ingest/types';
+import { toStorePath } from '../util/paths';
+import { decodeSeries, encodeSeries, summarize, type Series } from './seriesCodec';
+
+export function runScope(sourcePath: string, nativeId: string): string {
+  return `run:${sourcePath}:${nativeId}`;
+}
+
+export function sourceScope(sourcePath: string): string {
+  return `source:${sourcePath}`;
+}
+
+export const DISCOVERY_SCOPE = 'discovery';
+
+function json(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'object' && Object.keys(value as object).length === 0) return null;
+  return JSON.stringify(value);
+}
+
+export function ensureSource(db: Database, kind: string, sourcePath: string): number {
+  db.run('INSERT INTO sources (kind, path) VALUES (?, ?) ON CONFLICT (path) DO UPDATE SET kind = excluded.kind', [kind, sourcePath]);
+  const id = db.exec('SELECT id FROM sources WHERE path = ?', [sourcePath])[0]?.values[0]?.[0];
+  return Number(id);
+}
+
+export function knownRuns(db: Database, sourcePath: string): Map<string, KnownRun> {
+  const out = new Map<string, KnownRun>();
+  const stmt = db.prepare('SELECT r.native_id, r.status, r.state FROM runs r JOIN sources s ON s.id = r.source_id WHERE s.path = ?');
+  try {
+    stmt.bind([sourcePath]);
+    while (stmt.step()) {
+      const [id, status, state] = stmt.get() as [string, string, string | null];
+      out.set(id, { nativeId: id, status: status as RunStatus, state: state ? JSON.parse(state) : undefined });
+    }
+  } finally {
+    stmt.free();
+  }
+  return out;
+}
+
+export function sourceState(db: Database, sourcePath: string): unknown {
+  const v = db.exec('SELECT state FROM sources WHERE path = ?', [sourcePath])[0]?.values[0]?.[0];
+  return typeof v === 'string' ? JSON.parse(v) : undefined;
+}
+
+export function replaceDiagnostics(db: Database, scope: string, diagnostics: Diagnostic[], workspace: string): void {
+  db.run('DELETE FROM diagnostics WHERE scope = ?', [scope]);
+  if (diagnostics.length === 0) return;
+  const stmt = db.prepare('INSERT INTO diagnostics (scope, severity, file, line, message) VALUES (?, ?, ?, ?, ?)');
+  try {
+    for (const d of diagnostics) stmt.run([scope, d.severity, toStorePath(workspace, d.file), d.line ?? null, d.message]);
+  } finally {
+    stmt.free();
+  }
+}
+
+/** Applies one batch of a source's updates. Create, use, then close() inside one mutation. */
+export class SourceWriter {
+  private readonly statements: Statement[] = [];
+  private readonly sourceId: number;
+  private readonly experimentRowids = new Map<string, number | null>();
+  private readonly st: Record<
+    | 'runUpsert'
+    | 'runId'
+    | 'expId'
+    | 'paramsDel'
+    | 'paramIns'
+    | 'tagsDel'
+    | 'tagIns'
+    | 'metricUpsert'
+    | 'metricDel'
+    | 'metricGet'
+    | 'metricKeys'
+    | 'artifactsDel'
+    | 'artifactIns'
+    | 'inputsDel'
+    | 'inputIns',
+    Statement
+  >;
+
+  constructor(
+    private readonly db: Database,
+    kind: string,
+    private readonly sourcePath: string,
+    private readonly workspace: string,
+  ) {
+    this.sourceId = ensureSource(db, kind, sourcePath);
+    const p = (sql: string): Statement => {
+      const s = db.prepare(sql);
+      this.statements.push(s);
+      return s;
+    };
+    this.st = {
+      runUpsert: p(`INSERT INTO runs (source_id, native_id, experiment_id, name, status, start_time, end_time, deleted, parent_id, user, path, artifact_uri, state)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+                    ON CONFLICT (source_id, native_id) DO UPDATE SET experiment_id = excluded.experiment_id, name = excluded.name,
+                      status = excluded.status, start_time = excluded.start_time, end_time = excluded.end_time, deleted = excluded.deleted,
+                      parent_id = excluded.parent_id, user = excluded.user, path = excluded.path, artifact_uri = excluded.artifact_uri,
+                      state = excluded.state`),
+      runId: p('SELECT id FROM runs WHERE source_id = ? AND native_id = ?'),
+      expId: p('SELECT id FROM experiments WHERE source_id = ? AND native_id = ?'),
+      paramsDel: p('DELETE FROM params WHERE run_id = ?'),
+      paramIns: p('INSERT OR REPLACE INTO params (run_id, key, value) VALUES (?,?,?)'),
+      tagsDel: p('DELETE FROM tags WHERE run_id = ?'),
+      tagIns: p('INSERT OR REPLACE INTO tags (run_id, key, value) VALUES (?,?,?)'),
+      metricUpsert: p(`INSERT INTO metrics (run_id, key, count, last, last_step, last_time, min, max, series) VALUES (?,?,?,?,?,?,?,?,?)
+                       ON CONFLICT (run_id, key) DO UPDATE SET count = excluded.count, last = excluded.last, last_step = excluded.last_step,
+                         last_time = excluded.last_time, min = excluded.min, max = excluded.max, series = excluded.series`),
+      metricDel: p('DELETE FROM metrics WHERE run_id = ? AND key = ?'),
+      metricGet: p('SELECT series FROM metrics WHERE run_id = ? AND key = ?'),
+      metricKeys: p('SELECT key FROM metrics WHERE run_id = ?'),
+      artifactsDel: p('DELETE FROM artifacts WHERE run_id = ?'),
+      artifactIns: p('INSERT OR REPLACE INTO artifacts (run_id, path, kind, size) VALUES (?,?,?,?)'),
+      inputsDel: p('DELETE FROM run_inputs WHERE run_id = ?'),
+      inputIns: p('INSERT OR REPLACE INTO run_inputs (run_id, kind, ref_id, context) VALUES (?,?,?,?)'),
+    };
+  }
+
+  close(): void {
+    for (const s of this.statements) s.free();
+    this.statements.length = 0;
+  }
+
+  private scalar(stmt: Statement, params: SqlValue[]): SqlValue | undefined {
+    stmt.bind(params);
+    try {
+      return stmt.step() ? stmt.get()[0] : undefined;
+    } finally {
+      stmt.reset();
+    }
+  }
+
+  private experimentRowid(nativeId: string | null): number | null {
+    if (nativeId === null) return null;
+    if (!this.experimentRowids.has(nativeId)) {
+      const id = this.scalar(this.st.expId, [this.sourceId, nativeId]);
+      this.experimentRowids.set(nativeId, id === undefined ? null : Number(id));
+    }
+    return this.experimentRowids.get(nativeId) ?? null;
+  }
+
+  experiment(update: ExperimentUpdate): void {
+    const e = update.experiment;
+    this.db.run(
+      `INSERT INTO experiments (source_id, native_id, name, deleted, artifact_location, created, updated, tags) VALUES (?,?,?,?,?,?,?,?)
+       ON CONFLICT (source_id, native_id) DO UPDATE SET name = excluded.name, deleted = excluded.deleted,
+         artifact_location = excluded.artifact_location, created = excluded.created, updated = excluded.updated, tags = excluded.tags`,
+      [this.sourceId, e.nativeId, e.name, e.deleted ? 1 : 0, e.artifactLocation, e.created, e.updated, json(e.tags)],
+    );
+    this.experimentRowids.delete(e.nativeId);
+    if (update.datasets) {
+      this.db.run('DELETE FROM datasets WHERE source_id = ? AND experiment = ?', [this.sourceId, e.nativeId]);
+      for (const d of update.datasets) {
+        this.db.run(
+          'INSERT OR REPLACE INTO datasets (source_id, native_id, experiment, name, digest, source_type, location, schema, profile) VALUES (?,?,?,?,?,?,?,?,?)',
+          [this.sourceId, d.nativeId, e.nativeId, d.name, d.digest, d.sourceType, d.location, d.schema, d.profile],
+        );
+      }
+    }
+    if (update.loggedModels) {
+      this.db.run('DELETE FROM logged_models WHERE source_id = ? AND experiment = ?', [this.sourceId, e.nativeId]);
+      for (const m of update.loggedModels) {
+        this.db.run(
+          `INSERT OR REPLACE INTO logged_models (source_id, native_id, experiment, name, run_native_id, status, deleted, location, created, params, metrics, tags)
+           VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+          [this.sourceId, m.nativeId, e.nativeId, m.name, m.runNativeId, m.status, m.deleted ? 1 : 0, m.location, m.created, json(m.params), json(m.metrics), json(m.tags)],
+        );
+      }
+    }
+  }
+
+  run(update: RunUpdate): void {
+    const r = update.run;
+    this.st.runUpsert.run([
+      this.sourceId,
+      r.nativeId,
+      this.experimentRowid(r.experimentNativeId),
+      r.name,
+      r.status,
+      r.startTime,
+      r.endTime,
+      r.deleted ? 1 : 0,
+      r.parentId,
+      r.user,
+      r.path === null ? null : toStorePath(this.workspace, r.path),
+      r.artifactUri,
+      update.state === undefined ? null : JSON.stringify(update.state),
+    ]);
+    const runId = Number(this.scalar(this.st.runId, [this.sourceId, r.nativeId]));
+    if (update.params) {
+      this.st.paramsDel.run([runId]);
+      for (const [k, v] of Object.entries(update.params)) this.st.paramIns.run([runId, k, v]);
+    }
+    if (update.tags) {
+      this.st.tagsDel.run([runId]);
+      for (const [k, v] of Object.entries(update.tags)) this.st.tagIns.run([runId, k, v]);
+    }
+    const kept = new Set<string>();
+    for (const m of update.metrics ?? []) {
+      this.putMetric(runId, m.key, m.summary, m.blob);
+      kept.add(m.key);
+    }
+    for (const a of update.appendMetrics ?? []) {
+      kept.add(a.key);
+      if (a.series.values.length > 0) this.appendMetric(runId, a.key, a.series);
+    }
+    if (update.metricsComplete) {
+      const stored: string[] = [];
+      this.st.metricKeys.bind([runId]);
+      while (this.st.metricKeys.step()) stored.push(String(this.st.metricKeys.get()[0]));
+      this.st.metricKeys.reset();
+      for (const key of stored) if (!kept.has(key)) this.st.metricDel.run([runId, key]);
+    }
+    if (update.artifacts) {
+      this.st.artifactsDel.run([runId]);
+      for (const a of update.artifacts) this.st.artifactIns.run([runId, a.path, a.kind, a.size]);
+    }
+    if (update.inputs) {
+      this.st.inputsDel.run([runId]);
+      for (const i of update.inputs) this.st.inputIns.run([runId, i.kind, i.refId, i.context]);
+    }
+    replaceDiagnostics(this.db, runScope(this.sourcePath, r.nativeId), update.diagnostics, this.workspace);
+  }
+
+  private putMetric(runId: number, key: string, s: ReturnType<typeof summarize> & object, blob: Uint8Array): void {
+    this.st.metricUpsert.run([
+      runId,
+      key,
+      s.count,
+      Number.isNaN(s.last) ? null : s.last,
+      s.lastStep,
+      s.lastTime,
+      s.min,
+      s.max,
+      blob,
+    ]);
+  }
+
+  private appendMetric(runId: number, key: string, tail: Series): void {
+    const stored = this.scalar(this.st.metricGet, [runId, key]);
+    let series: Series = tail;
+    if (stored instanceof Uint8Array) {
+      const head = decodeSeries(stored);
+      series = {
+        steps: head.steps.concat(tail.steps),
+        times: head.times && tail.times ? head.times.concat(tail.times) : null,
+        values: head.values.concat(tail.values),
+      };
+    }
+    const summary = summarize(series);
+    if (summary) this.putMetric(runId, key, summary, encodeSeries(series));
+  }
+
+  registry(models: SourceModelData[], versions: SourceModelVersionData[]): void {
+    this.db.run('DELETE FROM source_models WHERE source_id = ?', [this.sourceId]);
+    this.db.run('DELETE FROM source_model_versions WHERE source_id = ?', [this.sourceId]);
+    for (const m of models) {
+      this.db.run('INSERT OR REPLACE INTO source_models (source_id, name, description, created, updated, tags, aliases) VALUES (?,?,?,?,?,?,?)', [
+        this.sourceId,
+        m.name,
+        m.description,
+        m.created,
+        m.updated,
+        json(m.tags),
+        json(m.aliases),
+      ]);
+    }
+    for (const v of versions) {
+      this.db.run(
+        `INSERT OR REPLACE INTO source_model_versions (source_id, model_name, version, stage, status, deleted, run_native_id, model_id, source_uri,
+           storage_location, description, created, updated, tags, aliases) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+        [
+          this.sourceId,
+          v.modelName,
+          v.version,
+          v.stage,
+          v.status,
+          v.deleted ? 1 : 0,
+          v.runNativeId,
+          v.modelId,
+          v.sourceUri,
+          v.storageLocation,
+          v.description,
+          v.created,
+          v.updated,
+          json(v.tags),
+          json(v.aliases.length ? v.aliases : null),
+        ],
+      );
+    }
+  }
+
+  /** Ends a complete read: removes what the source no longer holds, records its state. */
+  finish(result: SourceReadResult): void {
+    const presentRuns = new Set(result.presentRunIds);
+    const runs = this.db.exec('SELECT id, native_id FROM runs WHERE source_id = ?', [this.sourceId])[0]?.values ?? [];
+    for (const [id, nativeId] of runs) {
+      if (presentRuns.has(String(nativeId))) continue;
+      this.db.run('DELETE FROM runs WHERE id = ?', [id as number]);
+      this.db.run('DELETE FROM diagnostics WHERE scope = ?', [runScope(this.sourcePath, String(nativeId))]);
+    }
+    const presentExperiments = new Set(result.presentExperimentIds);
+    const experiments = this.db.exec('SELECT id, native_id FROM experiments WHERE source_id = ?', [this.sourceId])[0]?.values ?? [];
+    for (const [id, nativeId] of experiments) {
+      if (presentExperiments.has(String(nativeId))) continue;
+      this.db.run('DELETE FROM experiments WHERE id = ?', [id as number]);
+      this.db.run('DELETE FROM datasets WHERE source_id = ? AND experiment = ?', [this.sourceId, String(nativeId)]);
+      this.db.run('DELETE FROM logged_models WHERE source_id = ? AND experiment = ?', [this.sourceId, String(nativeId)]);
+    }
+    replaceDiagnostics(this.db, sourceScope(this.sourcePath), result.diagnostics, this.workspace);
+    this.db.run('UPDATE sources SET state = ?, scanned_at = ? WHERE id = ?', [
+      result.state === undefined ? null : JSON.stringify(result.state),
+      Date.now(),
+      this.sourceId,
+    ]);
+  }
+}
+
+/** Removes sources that discovery no longer finds, with everything read from them. */
+export function removeSourcesExcept(db: Database, keep: Set<string>): string[] {
+  const removed: string[] = [];
+  const rows = db.exec('SELECT id, path FROM sources')[0]?.values ?? [];
+  for (const [id, p] of rows) {
+    if (keep.has(String(p))) continue;
+    db.run("DELETE FROM diagnostics WHERE scope = ? OR scope LIKE ? ESCAPE '\\'", [sourceScope(String(p)), `run:${likeEscape(String(p))}:%`]);
+    db.run('DELETE FROM sources WHERE id = ?', [id as number]);
+    removed.push(String(p));
+  }
+  return removed;
+}
+
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => '\\' + c);
+}

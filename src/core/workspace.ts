@@ -1,0 +1,45 @@
+// One workspace folder with its store and its ingestor: what the CLI and the extension host open.
+import * as path from 'node:path';
+import { Ingestor } from './ingest/engine';
+import type { SourceAdapter } from './ingest/types';
+import { Store, type StoreNotice } from './store/store';
+
+export const STORE_FOLDER = '.mlcycle';
+export const STORE_FILE = 'mlcycle.db';
+
+export interface OpenWorkspaceOptions {
+  /** Database file; default `<folder>/.mlcycle/mlcycle.db`. */
+  storePath?: string;
+  onNotice?: (notice: StoreNotice) => void;
+  adapters?: readonly SourceAdapter[];
+  saveDelayMs?: number;
+}
+
+export class Workspace {
+  private constructor(
+    readonly folder: string,
+    readonly store: Store,
+    readonly ingestor: Ingestor,
+  ) {}
+
+  static defaultStorePath(folder: string): string {
+    return path.join(folder, STORE_FOLDER, STORE_FILE);
+  }
+
+  static async open(folder: string, options: OpenWorkspaceOptions = {}): Promise<Workspace> {
+    const absolute = path.resolve(folder);
+    const late: { ingestor?: Ingestor } = {};
+    const store = await Store.open(options.storePath ?? Workspace.defaultStorePath(absolute), {
+      ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+      ...(options.saveDelayMs !== undefined ? { saveDelayMs: options.saveDelayMs } : {}),
+      // Another process saved over our unsaved scan results: scan again (only changes are read).
+      onReload: () => late.ingestor?.requestRescan(),
+    });
+    late.ingestor = new Ingestor(store, absolute, options.adapters);
+    return new Workspace(absolute, store, late.ingestor);
+  }
+
+  close(): void {
+    this.store.close();
+  }
+}

@@ -1,0 +1,21 @@
+// The shared corpus of real tool outputs (read-only). Tests copy what they scan into a temp folder.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { copyTree, tempDir } from './temp';
+
+export const CORPUS = path.resolve(__dirname, '..', '..', '..', 'shared', 'fixtures', 'corpus');
+
+export function corpusPath(...parts: string[]): string {
+  return path.join(CORPUS, ...parts);
+}
+
+/** A writable copy of a corpus folder inside a fresh temp workspace; returns the workspace. */
+export function corpusWorkspace(...parts: string[]): string {
+  const ws = tempDir();
+  copyTree(corpusPath(...parts), path.join(ws, path.basename(parts[parts.length - 1]!)));
+  return ws;
+}
+
+export function readCorpus(...parts: string[]): string {
+  return fs.readFileSync(corpusPath(...parts), 'utf8');
+}
