@@ -296,7 +296,8 @@ export class Store {
     return db;
   }
 
-  private moveAsideAndRebuild(kind: 'corrupt' | 'newer', reason: string): Database {
+  private moveAsideAndRebuild(kind: 'corrupt' | 'newer', why: string): Database {
+    const reason = why.replace(/\s*\n\s*/g, ' ').replace(/\*\*\* in database main \*\*\* /, '').trim();
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const aside = `${this.dbPath}.${kind}-${stamp}`;
     try {

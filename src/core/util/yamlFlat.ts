@@ -1,7 +1,7 @@
 // Reading YAML written by Python tools. MLflow's meta.yaml files are flat PyYAML `safe_dump`
 // mappings; a general YAML parser takes ~110 µs each, which is a second per 10,000 runs, so the
 // flat subset is read directly and anything else falls back to the `yaml` package.
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parseDocument } from 'yaml';
 
 export type YamlValue = string | number | boolean | null | YamlValue[] | { [key: string]: YamlValue };
 
@@ -67,13 +67,16 @@ export function parseYamlText(text: string): YamlResult {
   const flat = parseFlatMapping(text);
   if (flat) return { value: flat };
   try {
-    const value = parseYaml(text, { logLevel: 'silent', uniqueKeys: false, maxAliasCount: 1000 }) as YamlValue | undefined;
-    return { value };
-  } catch (err) {
-    if (err instanceof YAMLParseError) {
-      const line = err.linePos?.[0]?.line;
-      return { value: undefined, error: { message: err.message.split('\n')[0] ?? err.message, ...(line ? { line } : {}) } };
+    // parseDocument keeps errors and warnings apart: unknown tags (!!python/tuple) are warnings
+    // and the value is kept; a syntax error is reported with its line.
+    const doc = parseDocument(text, { uniqueKeys: false, maxAliasCount: 1000 });
+    const first = doc.errors[0];
+    if (first) {
+      const line = first.linePos?.[0]?.line;
+      return { value: undefined, error: { message: first.message.split('\n')[0] ?? first.message, ...(line ? { line } : {}) } };
     }
+    return { value: doc.toJS({ maxAliasCount: 1000 }) as YamlValue | undefined };
+  } catch (err) {
     return { value: undefined, error: { message: (err as Error).message } };
   }
 }

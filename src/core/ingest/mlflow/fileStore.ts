@@ -466,7 +466,8 @@ export function readRegistry(dir: string, diags: Diagnostic[]): { models: Source
       const vMeta = readYamlMapping(path.join(vDir, 'meta.yaml'), diags);
       if (!vMeta) continue;
       const version = asNumber(vMeta['version']) ?? Number(m[1]);
-      const stage = asString(vMeta['current_stage']);
+      const rawStage = asString(vMeta['current_stage']);
+      const stage = rawStage === 'None' || rawStage === '' ? null : rawStage; // MLflow writes str(None)
       versions.push({
         modelName: name,
         version,

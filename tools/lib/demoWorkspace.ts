@@ -1,0 +1,174 @@
+// The demo workspace: realistic outputs in the formats MLCycle reads, generated here because a
+// user's clone has no test corpus. Deterministic (seeded), so screenshots and tests are stable.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeExperiment, writeRegisteredModel, writeRun, type MetricPoint } from './mlflowFiles';
+
+/** Small deterministic PRNG (mulberry32). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function hexId(rand: () => number, length = 32): string {
+  let s = '';
+  while (s.length < length) s += Math.floor(rand() * 16).toString(16);
+  return s;
+}
+
+interface CurveOptions {
+  steps: number;
+  start: number;
+  end: number;
+  noise: number;
+  t0: number;
+  stepMs: number;
+}
+
+/** A noisy exponential approach from start to end, the shape of real loss and accuracy curves. */
+export function curve(rand: () => number, o: CurveOptions): MetricPoint[] {
+  const points: MetricPoint[] = [];
+  let t = o.t0;
+  for (let step = 0; step < o.steps; step++) {
+    const progress = 1 - Math.exp((-4 * step) / Math.max(1, o.steps - 1));
+    const value = o.start + (o.end - o.start) * progress + (rand() - 0.5) * o.noise;
+    t += Math.round(o.stepMs * (0.8 + rand() * 0.4));
+    points.push({ timestamp: t, value, step });
+  }
+  return points;
+}
+
+export interface DemoSummary {
+  folder: string;
+  runs: number;
+  malformedFile: string;
+}
+
+/** Writes the demo workspace into `folder` (which is emptied first). */
+export function writeDemoWorkspace(folder: string): DemoSummary {
+  fs.rmSync(folder, { recursive: true, force: true });
+  fs.mkdirSync(folder, { recursive: true });
+  const rand = prng(20261126);
+  const mlruns = path.join(folder, 'mlruns');
+  writeExperiment(mlruns, { id: '0', name: 'Default', creationTime: 1_764_000_000_000 });
+  const churnId = '412776398450262915';
+  writeExperiment(mlruns, {
+    id: churnId,
+    name: 'churn-prediction',
+    creationTime: 1_764_100_000_000,
+    tags: { 'mlflow.note.content': 'Gradient-boosted trees predicting customer churn from 12 months of usage.' },
+  });
+
+  const day = 86_400_000;
+  let t0 = 1_764_200_000_000;
+  const runs: { id: string; name: string; lr: number; depth: number; acc: number }[] = [];
+  const configs = [
+    { name: 'baseline-logreg', lr: 0.1, depth: 1, acc: 0.812, status: 'FINISHED' as const },
+    { name: 'gbt-shallow', lr: 0.1, depth: 3, acc: 0.861, status: 'FINISHED' as const },
+    { name: 'gbt-deep', lr: 0.05, depth: 8, acc: 0.874, status: 'FINISHED' as const },
+    { name: 'gbt-deep-lr-high', lr: 0.5, depth: 8, acc: 0.702, status: 'FAILED' as const },
+    { name: 'gbt-tuned', lr: 0.03, depth: 6, acc: 0.893, status: 'FINISHED' as const },
+  ];
+  for (const c of configs) {
+    const id = hexId(rand);
+    const steps = c.status === 'FAILED' ? 12 : 40;
+    const stepMs = 1_500;
+    writeRun(mlruns, {
+      experimentId: churnId,
+      runId: id,
+      name: c.name,
+      status: c.status,
+      startTime: t0,
+      endTime: t0 + steps * stepMs + 2_000,
+      user: 'alice',
+      params: {
+        learning_rate: String(c.lr),
+        max_depth: String(c.depth),
+        n_estimators: '300',
+        subsample: '0.8',
+        features: 'usage_12m,tenure,plan,support_calls',
+      },
+      tags: {
+        'mlflow.source.name': 'train.py',
+        'mlflow.source.type': 'LOCAL',
+        'mlflow.source.git.commit': hexId(rand, 40),
+      },
+      metrics: {
+        train_loss: curve(rand, { steps, start: 0.69, end: 0.18 + (1 - c.acc) / 2, noise: 0.02, t0, stepMs }),
+        val_loss: curve(rand, { steps, start: 0.7, end: 0.25 + (1 - c.acc) / 2, noise: 0.03, t0, stepMs }),
+        accuracy: curve(rand, { steps, start: 0.5, end: c.acc, noise: 0.01, t0, stepMs }),
+        f1: curve(rand, { steps, start: 0.3, end: c.acc - 0.08, noise: 0.02, t0, stepMs }),
+      },
+    });
+    runs.push({ id, name: c.name, lr: c.lr, depth: c.depth, acc: c.acc });
+    t0 += day / 4;
+  }
+
+  // A hyper-parameter search: a parent run with nested trials (mlflow.parentRunId).
+  const parentId = hexId(rand);
+  writeRun(mlruns, {
+    experimentId: churnId,
+    runId: parentId,
+    name: 'optuna-search',
+    startTime: t0,
+    endTime: t0 + 600_000,
+    params: { n_trials: '3', sampler: 'TPE' },
+  });
+  for (let trial = 0; trial < 3; trial++) {
+    const lr = [0.02, 0.04, 0.08][trial]!;
+    writeRun(mlruns, {
+      experimentId: churnId,
+      runId: hexId(rand),
+      name: `trial-${trial}`,
+      startTime: t0 + trial * 180_000,
+      endTime: t0 + (trial + 1) * 180_000,
+      parentRunId: parentId,
+      params: { learning_rate: String(lr), max_depth: '6' },
+      metrics: { accuracy: curve(rand, { steps: 20, start: 0.55, end: 0.88 + trial * 0.004, noise: 0.01, t0, stepMs: 9_000 }) },
+    });
+  }
+  t0 += day / 2;
+
+  // A run deleted from the MLflow UI: it stays on disk, marked deleted.
+  writeRun(mlruns, {
+    experimentId: churnId,
+    runId: hexId(rand),
+    name: 'scratch-debug',
+    deleted: true,
+    startTime: t0,
+    endTime: t0 + 30_000,
+    params: { learning_rate: '1.0' },
+  });
+
+  // Registry: version 1 from the shallow model, version 2 (champion) from the tuned one.
+  const shallow = runs.find((r) => r.name === 'gbt-shallow')!;
+  const tuned = runs.find((r) => r.name === 'gbt-tuned')!;
+  writeRegisteredModel(
+    mlruns,
+    'churn-classifier',
+    [
+      { version: 1, runId: shallow.id, source: `runs:/${shallow.id}/model`, stage: 'Archived', creationTime: 1_764_300_000_000 },
+      { version: 2, runId: tuned.id, source: `runs:/${tuned.id}/model`, stage: 'Production', creationTime: 1_764_400_000_000 },
+    ],
+    { champion: 2, previous: 1 },
+    'Predicts churn within 30 days.',
+  );
+
+  // One malformed file, as a crash mid-write leaves it: the scan reports it and goes on.
+  const malformedRun = runs.find((r) => r.name === 'gbt-deep')!;
+  const malformed = path.join(mlruns, churnId, malformedRun.id, 'metrics', 'val_auc');
+  fs.writeFileSync(malformed, '1764250000000 0.91 0\n1764250001500 0.9x3 1\n1764250003000 0.93 2\n');
+
+  fs.writeFileSync(
+    path.join(folder, 'README.md'),
+    '# MLCycle demo workspace\n\nGenerated by `npm start` (tools/demo.ts). It holds an MLflow file store (`mlruns/`) with\n' +
+      'finished, failed, nested and deleted runs, a model registry with aliases, and one malformed metric file.\n',
+  );
+  return { folder, runs: configs.length + 1 + 3 + 1, malformedFile: malformed };
+}
