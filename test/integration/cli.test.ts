@@ -170,7 +170,7 @@ describe('mlcycle CLI', function () {
     assert.equal(byName.id, 'd4776bb367ce4bce888d188b4c13c48c');
     const ambiguous = mlcycle('show', 'Logistic Regression', kobe, '--no-scan');
     assert.equal(ambiguous.code, 1);
-    assert.match(ambiguous.stderr, /matches 3 runs; give more of the id:\n  6d23471ad2f74e5988838f249d418597 /);
+    assert.match(ambiguous.stderr, /matches 3 runs; give more of the id:\n {2}6d23471ad2f74e5988838f249d418597 /);
   });
 
   it('models lists MLflow registries with versions, stages and aliases', () => {

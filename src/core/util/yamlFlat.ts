@@ -69,7 +69,7 @@ export function parseYamlText(text: string): YamlResult {
   try {
     // parseDocument keeps errors and warnings apart: unknown tags (!!python/tuple) are warnings
     // and the value is kept; a syntax error is reported with its line.
-    const doc = parseDocument(text, { uniqueKeys: false, maxAliasCount: 1000 });
+    const doc = parseDocument(text, { uniqueKeys: false });
     const first = doc.errors[0];
     if (first) {
       const line = first.linePos?.[0]?.line;
