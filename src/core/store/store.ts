@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database, SqlJsStatic } from 'sql.js';
 import { acquire } from './lock';
+import { checkImage } from './sqliteImage';
 import { migrate, schemaVersion, SCHEMA_VERSION } from './schema';
 import { loadSqlJs } from './sqljs';
 
@@ -56,25 +57,6 @@ function identityOf(file: string): FileIdentity | undefined {
 function sameIdentity(a: FileIdentity | undefined, b: FileIdentity | undefined): boolean {
   if (!a || !b) return a === b;
   return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
-}
-
-/** Why a database image cannot be used, or undefined when it looks sound. */
-export function checkImage(bytes: Uint8Array): string | undefined {
-  if (bytes.length === 0) return 'the file is empty';
-  if (bytes.length < 100) return `the file is truncated (${bytes.length} bytes, smaller than a SQLite header)`;
-  const magic = Buffer.from(bytes.subarray(0, 16)).toString('latin1');
-  if (magic !== 'SQLite format 3\0') return 'the file is not a SQLite database (bad header)';
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const rawPageSize = dv.getUint16(16);
-  const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
-  if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) return `the header has an invalid page size (${rawPageSize})`;
-  const changeCounter = dv.getUint32(24);
-  const pageCount = dv.getUint32(28);
-  const validFor = dv.getUint32(92);
-  if (validFor === changeCounter && pageCount > 0 && bytes.length < pageCount * pageSize) {
-    return `the file is truncated (${bytes.length} bytes, the header says ${pageCount * pageSize})`;
-  }
-  return undefined;
 }
 
 export class Store {

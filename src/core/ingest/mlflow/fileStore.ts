@@ -41,11 +41,11 @@ import type {
   SourceModelVersionData,
   SourceReadResult,
 } from '../types';
+import { loggedModelStatus, parseStatus } from './common';
 import { parseMetricLines } from './metricLines';
 
 const RESERVED_EXPERIMENT_FOLDERS = new Set(['tags', 'datasets', 'traces', 'models']);
 const EXPERIMENT_ID = /^\d+$/;
-const STATUS_BY_INT: Record<number, RunStatus> = { 1: 'RUNNING', 2: 'SCHEDULED', 3: 'FINISHED', 4: 'FAILED', 5: 'KILLED' };
 const MAX_ARTIFACTS_PER_RUN = 2000;
 
 /** Fingerprints of a run, compared on the next read. */
@@ -83,14 +83,6 @@ function sameFingerprint(a: [number, number] | null | undefined, b: [number, num
 
 function mtimeOf(p: string): number | null {
   return statOrUndefined(p)?.mtimeMs ?? null;
-}
-
-export function parseStatus(v: YamlValue | undefined): RunStatus {
-  if (v === undefined || v === null) return 'RUNNING'; // MLflow's default when the field is missing
-  if (typeof v === 'number') return STATUS_BY_INT[v] ?? 'UNKNOWN';
-  const s = String(v).toUpperCase();
-  if (/^\d+$/.test(s)) return STATUS_BY_INT[Number(s)] ?? 'UNKNOWN';
-  return (['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'] as const).find((x) => x === s) ?? 'UNKNOWN';
 }
 
 /**
@@ -418,7 +410,7 @@ function readLoggedModels(dir: string, experimentId: string, diags: Diagnostic[]
       experimentNativeId: asString(meta['experiment_id']) ?? experimentId,
       name: asString(meta['name']),
       runNativeId: asString(meta['source_run_id']),
-      status: typeof status === 'number' ? (['UNSPECIFIED', 'PENDING', 'READY', 'FAILED'][status] ?? String(status)) : asString(status),
+      status: loggedModelStatus(status),
       deleted: asString(meta['lifecycle_stage']) === 'deleted',
       location: asString(meta['artifact_location']),
       created: asNumber(meta['creation_timestamp']),
