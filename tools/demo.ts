@@ -6,7 +6,8 @@ import { writeDemoWorkspace } from './lib/demoWorkspace';
 
 const root = path.resolve(__dirname, '..');
 const folder = path.resolve(process.argv[2] ?? path.join(root, '.demo', 'workspace'));
-const demo = writeDemoWorkspace(folder);
+async function main(): Promise<void> {
+const demo = await writeDemoWorkspace(folder);
 console.log(`Demo workspace written to ${demo.folder} (${demo.runs} runs, one malformed file).\n`);
 
 const cli = path.join(root, 'dist', 'cli.js');
@@ -15,3 +16,6 @@ for (const args of [['scan', folder], ['runs', folder, '--no-scan'], ['models', 
   execFileSync(process.execPath, [cli, ...args], { stdio: 'inherit' });
   console.log('');
 }
+}
+
+void main();

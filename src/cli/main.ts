@@ -22,6 +22,8 @@ export interface Io {
 }
 
 interface CommandSpec {
+  /** Most positional arguments accepted. */
+  maxPositionals: number;
   summary: string;
   usage: string;
   details: string;
@@ -112,6 +114,7 @@ function keyMetrics(r: RunSummary, max = 3): string {
 
 const commands: Record<string, CommandSpec> = {
   scan: {
+    maxPositionals: 1,
     summary: 'find every experiment store under DIR and bring the store up to date',
     usage: 'mlcycle scan [DIR] [--full] [--exclude GLOB]... [--json]',
     details:
@@ -159,6 +162,7 @@ const commands: Record<string, CommandSpec> = {
     },
   },
   runs: {
+    maxPositionals: 1,
     summary: 'list the runs found under DIR, newest first',
     usage: 'mlcycle runs [DIR] [--json] [--deleted] [--no-scan]',
     details:
@@ -211,6 +215,7 @@ const commands: Record<string, CommandSpec> = {
     },
   },
   show: {
+    maxPositionals: 2,
     summary: 'print one run with its params, tags, artifacts and full metric histories',
     usage: 'mlcycle show RUN_ID [DIR] [--json] [--no-scan]',
     details:
@@ -309,6 +314,7 @@ const commands: Record<string, CommandSpec> = {
     },
   },
   models: {
+    maxPositionals: 1,
     summary: 'list registered models and their versions (MLflow registries, read-only)',
     usage: 'mlcycle models [DIR] [--json] [--no-scan]',
     details: '  --json             print an array of models with their versions\n  --no-scan          read the store without scanning first',
@@ -394,6 +400,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
   if (parsed.values['help']) {
     io.out(commandHelp(spec));
     return 0;
+  }
+  if (parsed.positionals.length > spec.maxPositionals) {
+    io.err(`mlcycle ${name}: unexpected argument "${parsed.positionals[spec.maxPositionals]}"\n\n${commandHelp(spec)}`);
+    return 2;
   }
   try {
     await spec.run(parsed, io);

@@ -73,19 +73,23 @@ describe('mlcycle CLI', function () {
     assert.match(noRun.stderr, /no run matches "deadbeef"/);
   });
 
-  it('scan prints sources, runs per source and diagnostics naming file and line; a rescan reads nothing', () => {
+  it('scan prints sources, runs per source and diagnostics naming file and line; a rescan reads nothing', async () => {
     const folder = path.join(tempDir(), 'demo');
-    const demo = writeDemoWorkspace(folder);
+    const demo = await writeDemoWorkspace(folder);
     const first = mlcycle('scan', folder);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /1 source found/);
+    assert.match(first.stdout, /2 sources found/);
+    assert.match(first.stdout, /mlflow-sqlite\s+fraud\/mlflow\.db\s+3\s+3\s+0/);
     assert.match(first.stdout, /mlflow\s+mlruns\s+10\s+10\s+1/);
     const rel = path.relative(folder, demo.malformedFile).split(path.sep).join('/');
     assert.ok(first.stdout.includes(`error   ${rel}:2  value "0.9x3" is not a number`), first.stdout);
     const again = json<{ sources: { runs: number; runsRead: number }[] }>('scan', folder, '--json');
     assert.deepEqual(
       again.sources.map((s) => [s.runs, s.runsRead]),
-      [[10, 0]],
+      [
+        [3, 0],
+        [10, 0],
+      ],
     );
   });
 
@@ -173,9 +177,9 @@ describe('mlcycle CLI', function () {
     assert.match(ambiguous.stderr, /matches 3 runs; give more of the id:\n {2}6d23471ad2f74e5988838f249d418597 /);
   });
 
-  it('models lists MLflow registries with versions, stages and aliases', () => {
+  it('models lists MLflow registries with versions, stages and aliases', async () => {
     const folder = path.join(tempDir(), 'demo');
-    writeDemoWorkspace(folder);
+    await writeDemoWorkspace(folder);
     const models = json<{ name: string; aliases: Record<string, number>; versions: { version: number; stage: string; aliases: string[] }[] }[]>(
       'models',
       folder,
@@ -193,9 +197,9 @@ describe('mlcycle CLI', function () {
     );
   });
 
-  it('never writes into the scanned tree except .mlcycle/', () => {
+  it('never writes into the scanned tree except .mlcycle/', async () => {
     const folder = path.join(tempDir(), 'demo');
-    writeDemoWorkspace(folder);
+    await writeDemoWorkspace(folder);
     const before = listTree(folder);
     assert.equal(mlcycle('scan', folder).code, 0);
     const added = listTree(folder).filter((p) => !before.includes(p));
