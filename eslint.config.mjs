@@ -19,6 +19,7 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
-  { files: ['src/core/**', 'src/cli/**', 'src/shared/**', 'webview/**'], rules: noVscode },
+  // Only the host and the tests that run inside VS Code may import it.
+  { files: ['src/core/**', 'src/cli/**', 'src/shared/**', 'webview/**', 'test/unit/**', 'test/integration/**', 'test/helpers/**', 'bench/**', 'tools/**'], rules: noVscode },
   { files: ['**/*.mjs', '**/*.cjs', '**/*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly' } } },
 );

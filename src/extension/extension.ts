@@ -37,7 +37,12 @@ class RunsTree implements vscode.TreeDataProvider<RunSummary> {
   }
 }
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What the extension hands to other extensions and to its in-host tests. */
+export interface MlcycleApi {
+  runsTree: vscode.TreeDataProvider<RunSummary>;
+}
+
+export function activate(context: vscode.ExtensionContext): MlcycleApi {
   const log = vscode.window.createOutputChannel('MLCycle', { log: true });
   const tree = new RunsTree();
   const workspaces = new Map<string, Promise<Workspace>>();
@@ -73,6 +78,7 @@ export function activate(context: vscode.ExtensionContext): void {
     { dispose: () => void Promise.all([...workspaces.values()].map((p) => p.then((w) => w.close()))) },
   );
   void scan();
+  return { runsTree: tree };
 }
 
 export function deactivate(): void {
