@@ -235,7 +235,7 @@ const commands: Record<string, CommandSpec> = {
             `"${wanted}" matches ${matches.length} runs; give more of the id:\n` + matches.map((m) => `  ${m.id}  (${m.source})`).join('\n'),
           );
         }
-        const run = ws.store.read((db) => getRun(db, matches[0]!.uid))!;
+        const run = ws.store.read((db) => getRun(db, matches[0]!.uid, ws.store.series))!;
         if (args.values['json']) {
           const base = runToJson(run);
           const metrics = base['metrics'] as Record<string, Record<string, unknown>>;

@@ -100,7 +100,7 @@ describe('MLflow file store: bad input', () => {
       [['warning', 2]],
     );
     const bad = runById(runs, BAD);
-    const detail = ws.store.read((db) => getRun(db, bad.uid))!;
+    const detail = ws.store.read((db) => getRun(db, bad.uid, ws.store.series))!;
     assert.deepEqual(detail.histories['acc']!.values, [0.5, 0.7]);
     assert.deepEqual(detail.histories['acc']!.steps, [0, 2]);
     assert.deepEqual(detail.histories['legacy']!.steps, [0, 0]);
@@ -119,7 +119,7 @@ describe('MLflow file store: bad input', () => {
     assert.ok(Number.isNaN(bad.metrics['grad_norm']!.last));
     assert.equal(bad.metrics['grad_norm']!.min, -Infinity);
     assert.equal(bad.metrics['grad_norm']!.max, Infinity);
-    const h = ws.store.read((db) => getRun(db, bad.uid))!.histories['grad_norm']!;
+    const h = ws.store.read((db) => getRun(db, bad.uid, ws.store.series))!.histories['grad_norm']!;
     assert.deepEqual(h.values.slice(0, 3), [1.5, Infinity, -Infinity]);
     assert.ok(Number.isNaN(h.values[3]));
   });
@@ -169,7 +169,7 @@ describe('MLflow file store: bad input', () => {
     writeFile(path.join(badDir, 'artifacts', 'model', 'model.pkl'), 'x'.repeat(42));
     const { runs, diagnostics, ws } = await scanFolder(folder);
     assert.deepEqual(diagnostics, []);
-    const detail = ws.store.read((db) => getRun(db, runById(runs, BAD).uid))!;
+    const detail = ws.store.read((db) => getRun(db, runById(runs, BAD).uid, ws.store.series))!;
     assert.equal(detail.artifactUri, `file:///C:/Users/Jane%20Doe/proj/mlruns/1/${BAD}/artifacts`);
     assert.deepEqual(detail.artifacts, [
       { path: 'model', kind: 'model', size: null },
@@ -185,7 +185,7 @@ describe('MLflow file store: bad input', () => {
     const meta = path.join(badDir, 'meta.yaml');
     fs.writeFileSync(meta, fs.readFileSync(meta, 'utf8').replace(/^artifact_uri: .*$/m, `artifact_uri: file://${outside}`));
     const { runs, ws } = await scanFolder(folder);
-    const detail = ws.store.read((db) => getRun(db, runById(runs, BAD).uid))!;
+    const detail = ws.store.read((db) => getRun(db, runById(runs, BAD).uid, ws.store.series))!;
     assert.deepEqual(detail.artifacts, []);
   });
 

@@ -109,7 +109,7 @@ describe('MLflow file store: real corpus', () => {
     assert.equal(run.user, 'Maelaf ES');
     assert.equal(run.params['class_weight'], 'None');
     assert.equal(run.params['opt_name'], 'SGD');
-    const detail = ws.store.read((db) => getRun(db, run.uid))!;
+    const detail = ws.store.read((db) => getRun(db, run.uid, ws.store.series))!;
     assert.equal(detail.histories['loss']!.values.length, 10);
     assert.equal(detail.histories['loss']!.steps[9], 9);
     assert.equal(detail.histories['loss']!.values[9], 234.7978057861328);
@@ -126,7 +126,7 @@ describe('MLflow file store: real corpus', () => {
     assert.equal(runs.length, 7);
     assert.equal(runById(runs, 'ef106bf5f6ea4f5d85707f1ac3967148').status, 'FAILED');
     const withInput = runById(runs, 'c3945c5e322a4ff18608444382c0f2a9');
-    const detail = ws.store.read((db) => getRun(db, withInput.uid))!;
+    const detail = ws.store.read((db) => getRun(db, withInput.uid, ws.store.series))!;
     assert.deepEqual(detail.inputs, [{ kind: 'dataset', refId: 'f999a911657acf4276658cbda7974b36', context: null, name: 'dataset', digest: '1fbe660b' }]);
     assert.equal(withInput.metrics['example_count']!.last, 400);
   });

@@ -140,7 +140,7 @@ describe('MLflow SQLite store (mlflow.db)', () => {
     assert.equal(parent.artifactUri, `mlflow-artifacts:/1/${PARENT}/artifacts`);
     // loss = 0.9, 0.7, 0.55, 0.5, 0.52 at steps 0..4
     assert.deepEqual(parent.metrics['loss'], { count: 5, last: 0.52, lastStep: 4, lastTime: T0 + 2400, min: 0.5, max: 0.9 });
-    const parentDetail = ws.store.read((db) => getRun(db, parent.uid))!;
+    const parentDetail = ws.store.read((db) => getRun(db, parent.uid, ws.store.series))!;
     const loss = parentDetail.histories['loss']!;
     assert.deepEqual(loss.steps, [0, 1, 2, 3, 4]);
     assert.deepEqual(loss.values, LOSS);
@@ -157,7 +157,7 @@ describe('MLflow SQLite store (mlflow.db)', () => {
     assert.equal(acc.max, 0.8);
     assert.equal(acc.lastStep, 3);
     assert.ok(Number.isNaN(acc.last));
-    const childDetail = ws.store.read((db) => getRun(db, child.uid))!;
+    const childDetail = ws.store.read((db) => getRun(db, child.uid, ws.store.series))!;
     const accHistory = childDetail.histories['acc']!;
     assert.equal(accHistory.values[0], 0.5);
     assert.ok(Number.isNaN(accHistory.values[1]!));
@@ -431,7 +431,7 @@ describe('MLflow SQLite store (mlflow.db)', () => {
       'an mlruns/ holding only artifacts is not a file store',
     );
     const artifacts = (id: string): [string, string][] =>
-      ws.store.read((db) => getRun(db, byId(runs, id).uid)!.artifacts.map((a): [string, string] => [a.path, a.kind]));
+      ws.store.read((db) => getRun(db, byId(runs, id).uid, ws.store.series)!.artifacts.map((a): [string, string] => [a.path, a.kind]));
     assert.deepEqual(artifacts(PARENT), [
       ['metrics.json', 'file'],
       ['model', 'model'],

@@ -98,7 +98,7 @@ class BatchingSink implements IngestSink {
     this.registryUpdate = undefined;
     if (experiments.length === 0 && runs.length === 0 && !registry && !finish) return;
     this.store.mutate((db) => {
-      const w = new SourceWriter(db, this.root.kind, this.sourcePath, this.workspace);
+      const w = new SourceWriter(db, this.root.kind, this.sourcePath, this.workspace, this.store.series);
       try {
         for (const e of experiments) w.experiment(e);
         for (const r of runs) w.run(r);
@@ -157,7 +157,7 @@ export class Ingestor {
     const sourcePaths = new Set(found.roots.map((r) => toStorePath(this.workspace, r.path)));
     let removedSources: string[] = [];
     this.store.mutate((db) => {
-      removedSources = removeSourcesExcept(db, sourcePaths);
+      removedSources = removeSourcesExcept(db, sourcePaths, this.store.series);
       replaceDiagnostics(db, DISCOVERY_SCOPE, found.diagnostics, this.workspace);
     });
 

@@ -13,7 +13,8 @@ import type {
   SourceReadResult,
 } from '../ingest/types';
 import { toStorePath } from '../util/paths';
-import { decodeSeries, encodeSeries, summarize, type Series } from './seriesCodec';
+import { decodeSeries, encodeSeries, summarize, type Series, type SeriesSummary } from './seriesCodec';
+import type { SeriesFiles } from './seriesFiles';
 
 export function runScope(sourcePath: string, nativeId: string): string {
   return `run:${sourcePath}:${nativeId}`;
@@ -24,6 +25,14 @@ export function sourceScope(sourcePath: string): string {
 }
 
 export const DISCOVERY_SCOPE = 'discovery';
+
+function concatSeries(head: Series, tail: Series): Series {
+  return {
+    steps: head.steps.concat(tail.steps),
+    times: head.times && tail.times ? head.times.concat(tail.times) : null,
+    values: head.values.concat(tail.values),
+  };
+}
 
 function json(value: unknown): string | null {
   if (value === undefined || value === null) return null;
@@ -83,7 +92,6 @@ export class SourceWriter {
     | 'tagIns'
     | 'metricUpsert'
     | 'metricDel'
-    | 'metricGet'
     | 'metricKeys'
     | 'artifactsDel'
     | 'artifactIns'
@@ -97,6 +105,7 @@ export class SourceWriter {
     kind: string,
     private readonly sourcePath: string,
     private readonly workspace: string,
+    private readonly series: SeriesFiles,
   ) {
     this.sourceId = ensureSource(db, kind, sourcePath);
     const p = (sql: string): Statement => {
@@ -117,11 +126,10 @@ export class SourceWriter {
       paramIns: p('INSERT OR REPLACE INTO params (run_id, key, value) VALUES (?,?,?)'),
       tagsDel: p('DELETE FROM tags WHERE run_id = ?'),
       tagIns: p('INSERT OR REPLACE INTO tags (run_id, key, value) VALUES (?,?,?)'),
-      metricUpsert: p(`INSERT INTO metrics (run_id, key, count, last, last_step, last_time, min, max, series) VALUES (?,?,?,?,?,?,?,?,?)
+      metricUpsert: p(`INSERT INTO metrics (run_id, key, count, last, last_step, last_time, min, max) VALUES (?,?,?,?,?,?,?,?)
                        ON CONFLICT (run_id, key) DO UPDATE SET count = excluded.count, last = excluded.last, last_step = excluded.last_step,
-                         last_time = excluded.last_time, min = excluded.min, max = excluded.max, series = excluded.series`),
+                         last_time = excluded.last_time, min = excluded.min, max = excluded.max`),
       metricDel: p('DELETE FROM metrics WHERE run_id = ? AND key = ?'),
-      metricGet: p('SELECT series FROM metrics WHERE run_id = ? AND key = ?'),
       metricKeys: p('SELECT key FROM metrics WHERE run_id = ?'),
       artifactsDel: p('DELETE FROM artifacts WHERE run_id = ?'),
       artifactIns: p('INSERT OR REPLACE INTO artifacts (run_id, path, kind, size) VALUES (?,?,?,?)'),
@@ -209,21 +217,10 @@ export class SourceWriter {
       this.st.tagsDel.run([runId]);
       for (const [k, v] of Object.entries(update.tags)) this.st.tagIns.run([runId, k, v]);
     }
-    const kept = new Set<string>();
-    for (const m of update.metrics ?? []) {
-      this.putMetric(runId, m.key, m.summary, m.blob);
-      kept.add(m.key);
-    }
-    for (const a of update.appendMetrics ?? []) {
-      kept.add(a.key);
-      if (a.series.values.length > 0) this.appendMetric(runId, a.key, a.series);
-    }
-    if (update.metricsComplete) {
-      const stored: string[] = [];
-      this.st.metricKeys.bind([runId]);
-      while (this.st.metricKeys.step()) stored.push(String(this.st.metricKeys.get()[0]));
-      this.st.metricKeys.reset();
-      for (const key of stored) if (!kept.has(key)) this.st.metricDel.run([runId, key]);
+    if (!this.writeMetrics(runId, update)) {
+      // The stored history this update appends to is gone: forget the fingerprints so that the
+      // next scan reads the run whole.
+      this.db.run('UPDATE runs SET state = NULL WHERE id = ?', [runId]);
     }
     if (update.artifacts) {
       this.st.artifactsDel.run([runId]);
@@ -236,33 +233,58 @@ export class SourceWriter {
     replaceDiagnostics(this.db, runScope(this.sourcePath, r.nativeId), update.diagnostics, this.workspace);
   }
 
-  private putMetric(runId: number, key: string, s: ReturnType<typeof summarize> & object, blob: Uint8Array): void {
-    this.st.metricUpsert.run([
-      runId,
-      key,
-      s.count,
-      Number.isNaN(s.last) ? null : s.last,
-      s.lastStep,
-      s.lastTime,
-      s.min,
-      s.max,
-      blob,
-    ]);
+  private putMetric(runId: number, key: string, s: SeriesSummary): void {
+    this.st.metricUpsert.run([runId, key, s.count, Number.isNaN(s.last) ? null : s.last, s.lastStep, s.lastTime, s.min, s.max]);
   }
 
-  private appendMetric(runId: number, key: string, tail: Series): void {
-    const stored = this.scalar(this.st.metricGet, [runId, key]);
-    let series: Series = tail;
-    if (stored instanceof Uint8Array) {
-      const head = decodeSeries(stored);
-      series = {
-        steps: head.steps.concat(tail.steps),
-        times: head.times && tail.times ? head.times.concat(tail.times) : null,
-        values: head.values.concat(tail.values),
-      };
+  private storedMetricKeys(runId: number): string[] {
+    const keys: string[] = [];
+    this.st.metricKeys.bind([runId]);
+    while (this.st.metricKeys.step()) keys.push(String(this.st.metricKeys.get()[0]));
+    this.st.metricKeys.reset();
+    return keys;
+  }
+
+  /**
+   * Summaries go to the metrics table, histories to the run's series file. Returns false when an
+   * append found no stored history to append to.
+   */
+  private writeMetrics(runId: number, update: RunUpdate): boolean {
+    if (!update.metrics && !update.appendMetrics) return true;
+    const r = update.run;
+    const appends = update.appendMetrics ?? [];
+    const replaceAll = update.metricsComplete === true && appends.length === 0;
+    const stored = replaceAll ? undefined : this.series.read(this.sourcePath, r.nativeId);
+    const storedKeys = this.storedMetricKeys(runId);
+    const intact = replaceAll || appends.length === 0 || stored !== undefined || storedKeys.length === 0;
+    const blobs = new Map<string, Uint8Array>(stored ?? []);
+    let changed = false;
+    for (const m of update.metrics ?? []) {
+      blobs.set(m.key, m.blob);
+      this.putMetric(runId, m.key, m.summary);
+      changed = true;
     }
-    const summary = summarize(series);
-    if (summary) this.putMetric(runId, key, summary, encodeSeries(series));
+    for (const a of appends) {
+      if (a.series.values.length === 0) continue;
+      const head = blobs.get(a.key);
+      const series: Series = head ? concatSeries(decodeSeries(head), a.series) : a.series;
+      const summary = summarize(series);
+      if (!summary) continue;
+      blobs.set(a.key, encodeSeries(series));
+      this.putMetric(runId, a.key, summary);
+      changed = true;
+    }
+    if (update.metricsComplete) {
+      const kept = new Set([...(update.metrics ?? []).map((m) => m.key), ...appends.map((a) => a.key)]);
+      for (const key of storedKeys) {
+        if (kept.has(key)) continue;
+        this.st.metricDel.run([runId, key]);
+        changed = true;
+      }
+      for (const key of [...blobs.keys()]) if (!kept.has(key)) blobs.delete(key);
+    }
+    if (changed || (replaceAll && storedKeys.length > 0)) this.series.write(this.sourcePath, r.nativeId, blobs);
+    return intact;
   }
 
   registry(models: SourceModelData[], versions: SourceModelVersionData[]): void {
@@ -311,6 +333,7 @@ export class SourceWriter {
     for (const [id, nativeId] of runs) {
       if (presentRuns.has(String(nativeId))) continue;
       this.db.run('DELETE FROM runs WHERE id = ?', [id as number]);
+      this.series.remove(this.sourcePath, String(nativeId));
       this.db.run('DELETE FROM diagnostics WHERE scope = ?', [runScope(this.sourcePath, String(nativeId))]);
     }
     const presentExperiments = new Set(result.presentExperimentIds);
@@ -331,11 +354,13 @@ export class SourceWriter {
 }
 
 /** Removes sources that discovery no longer finds, with everything read from them. */
-export function removeSourcesExcept(db: Database, keep: Set<string>): string[] {
+export function removeSourcesExcept(db: Database, keep: Set<string>, series: SeriesFiles): string[] {
   const removed: string[] = [];
   const rows = db.exec('SELECT id, path FROM sources')[0]?.values ?? [];
   for (const [id, p] of rows) {
     if (keep.has(String(p))) continue;
+    const runIds = db.exec('SELECT native_id FROM runs WHERE source_id = ?', [id as number])[0]?.values ?? [];
+    for (const [nativeId] of runIds) series.remove(String(p), String(nativeId));
     db.run("DELETE FROM diagnostics WHERE scope = ? OR scope LIKE ? ESCAPE '\\'", [sourceScope(String(p)), `run:${likeEscape(String(p))}:%`]);
     db.run('DELETE FROM sources WHERE id = ?', [id as number]);
     removed.push(String(p));

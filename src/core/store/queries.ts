@@ -2,6 +2,7 @@
 import type { Database, SqlValue } from 'sql.js';
 import type { RunStatus, Severity } from '../ingest/types';
 import { decodeSeries, type Series } from './seriesCodec';
+import type { SeriesFiles } from './seriesFiles';
 
 export interface MetricSummary {
   last: number;
@@ -51,6 +52,8 @@ export interface RunInputRow {
 
 export interface RunDetail extends RunSummary {
   histories: Record<string, Series>;
+  /** The series file was missing or damaged: a scan with `full` reads the run again. */
+  historiesMissing: boolean;
   artifacts: ArtifactRow[];
   inputs: RunInputRow[];
   diagnostics: DiagnosticRow[];
@@ -178,13 +181,23 @@ export function findRuns(db: Database, idOrPrefix: string): { uid: number; id: s
   return found.map(([uid, id, source]) => ({ uid: Number(uid), id: String(id), source: String(source) }));
 }
 
-export function getRun(db: Database, uid: number): RunDetail | undefined {
+/** Full metric histories of one run, read from its series file, in key order. */
+export function readHistories(series: SeriesFiles, run: Pick<RunSummary, 'source' | 'id' | 'metrics'>): Record<string, Series> | undefined {
+  const blobs = series.read(run.source.path, run.id);
+  if (!blobs) return Object.keys(run.metrics).length === 0 ? {} : undefined;
+  const out: Record<string, Series> = {};
+  for (const key of Object.keys(run.metrics).sort()) {
+    const blob = blobs.get(key);
+    if (blob) out[key] = decodeSeries(blob);
+  }
+  return out;
+}
+
+export function getRun(db: Database, uid: number, series: SeriesFiles): RunDetail | undefined {
   const [summary] = listRuns(db, { uids: [uid], includeDeleted: true });
   if (!summary) return undefined;
-  const histories: Record<string, Series> = {};
-  for (const [key, blob] of rows(db, 'SELECT key, series FROM metrics WHERE run_id = ? ORDER BY key', [uid])) {
-    histories[String(key)] = decodeSeries(blob as Uint8Array);
-  }
+  const read = readHistories(series, summary);
+  const histories = read ?? {};
   const artifacts = rows(db, 'SELECT path, kind, size FROM artifacts WHERE run_id = ? ORDER BY path', [uid]).map(([p, kind, size]) => ({
     path: String(p),
     kind: String(kind),
@@ -203,7 +216,7 @@ export function getRun(db: Database, uid: number): RunDetail | undefined {
     digest: str(digest),
   }));
   const diagnostics = listDiagnostics(db, `run:${summary.source.path}:${summary.id}`);
-  return { ...summary, histories, artifacts, inputs, diagnostics };
+  return { ...summary, histories, historiesMissing: read === undefined, artifacts, inputs, diagnostics };
 }
 
 export function listDiagnostics(db: Database, scope?: string): DiagnosticRow[] {

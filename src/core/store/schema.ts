@@ -63,8 +63,8 @@ export const MIGRATIONS: readonly Migration[] = [
         value  TEXT NOT NULL,
         PRIMARY KEY (run_id, key)
       ) WITHOUT ROWID;
-      -- One row per (run, metric): the summary read by lists and tables, and the whole history
-      -- as one compact blob (seriesCodec.ts). last is NULL when the last value is NaN.
+      -- One row per (run, metric): the summary read by lists and tables. The history itself is in
+      -- the run's series file (seriesFiles.ts). last is NULL when the last value is NaN.
       CREATE TABLE metrics (
         run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
         key       TEXT NOT NULL,
@@ -74,9 +74,8 @@ export const MIGRATIONS: readonly Migration[] = [
         last_time INTEGER,
         min       REAL,
         max       REAL,
-        series    BLOB NOT NULL
-      );
-      CREATE UNIQUE INDEX metrics_run_key ON metrics (run_id, key);
+        PRIMARY KEY (run_id, key)
+      ) WITHOUT ROWID;
       CREATE TABLE artifacts (
         run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
         path   TEXT NOT NULL,

@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database, SqlJsStatic } from 'sql.js';
 import { acquire } from './lock';
+import { SeriesFiles } from './seriesFiles';
 import { checkImage } from './sqliteImage';
 import { migrate, schemaVersion, SCHEMA_VERSION } from './schema';
 import { loadSqlJs } from './sqljs';
@@ -70,6 +71,8 @@ export class Store {
   private readonly saveDelayMs: number;
 
   db: Database;
+  /** Metric histories, one file per run, beside the database. */
+  readonly series: SeriesFiles;
 
   private constructor(
     private readonly SQL: SqlJsStatic,
@@ -77,6 +80,7 @@ export class Store {
     private readonly options: StoreOptions,
   ) {
     this.saveDelayMs = options.saveDelayMs ?? 1000;
+    this.series = new SeriesFiles(`${dbPath}.series`);
     this.db = this.loadFromDisk();
   }
 
@@ -293,6 +297,7 @@ export class Store {
       this.notice('error', `The store ${this.dbPath} could not be used (${reason}) nor moved aside: ${(err as Error).message}`);
     }
     this.diskIdentity = identityOf(this.dbPath);
+    this.series.clear(); // histories belonged to the old database's runs
     const db = this.fresh();
     // Persist the empty store at once so a second process sees the repaired file, not the old one.
     const bytes = db.export();
