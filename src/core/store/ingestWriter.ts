@@ -41,7 +41,10 @@ function json(value: unknown): string | null {
 }
 
 export function ensureSource(db: Database, kind: string, sourcePath: string): number {
-  db.run('INSERT INTO sources (kind, path) VALUES (?, ?) ON CONFLICT (path) DO UPDATE SET kind = excluded.kind', [kind, sourcePath]);
+  db.run('INSERT INTO sources (kind, path) VALUES (?, ?) ON CONFLICT (path) DO UPDATE SET kind = excluded.kind WHERE kind IS NOT excluded.kind', [
+    kind,
+    sourcePath,
+  ]);
   const id = db.exec('SELECT id FROM sources WHERE path = ?', [sourcePath])[0]?.values[0]?.[0];
   return Number(id);
 }
@@ -66,7 +69,13 @@ export function sourceState(db: Database, sourcePath: string): unknown {
   return typeof v === 'string' ? JSON.parse(v) : undefined;
 }
 
+/** Replaces the diagnostics of a scope; leaves the rows alone when they are the same. */
 export function replaceDiagnostics(db: Database, scope: string, diagnostics: Diagnostic[], workspace: string): void {
+  const current = (db.exec('SELECT severity, file, line, message FROM diagnostics WHERE scope = ? ORDER BY id', [scope])[0]?.values ?? []).map((r) =>
+    JSON.stringify(r),
+  );
+  const next = diagnostics.map((d) => JSON.stringify([d.severity, toStorePath(workspace, d.file), d.line ?? null, d.message]));
+  if (current.length === next.length && current.every((c, i) => c === next[i])) return;
   db.run('DELETE FROM diagnostics WHERE scope = ?', [scope]);
   if (diagnostics.length === 0) return;
   const stmt = db.prepare('INSERT INTO diagnostics (scope, severity, file, line, message) VALUES (?, ?, ?, ?, ?)');
@@ -288,6 +297,10 @@ export class SourceWriter {
   }
 
   registry(models: SourceModelData[], versions: SourceModelVersionData[]): void {
+    const signature = JSON.stringify([models, versions]);
+    const stored = this.db.exec('SELECT registry FROM sources WHERE id = ?', [this.sourceId])[0]?.values[0]?.[0];
+    if (stored === signature || (stored === null && models.length === 0 && versions.length === 0)) return;
+    this.db.run('UPDATE sources SET registry = ? WHERE id = ?', [signature, this.sourceId]);
     this.db.run('DELETE FROM source_models WHERE source_id = ?', [this.sourceId]);
     this.db.run('DELETE FROM source_model_versions WHERE source_id = ?', [this.sourceId]);
     for (const m of models) {
@@ -345,11 +358,8 @@ export class SourceWriter {
       this.db.run('DELETE FROM logged_models WHERE source_id = ? AND experiment = ?', [this.sourceId, String(nativeId)]);
     }
     replaceDiagnostics(this.db, sourceScope(this.sourcePath), result.diagnostics, this.workspace);
-    this.db.run('UPDATE sources SET state = ?, scanned_at = ? WHERE id = ?', [
-      result.state === undefined ? null : JSON.stringify(result.state),
-      Date.now(),
-      this.sourceId,
-    ]);
+    const state = result.state === undefined ? null : JSON.stringify(result.state);
+    this.db.run('UPDATE sources SET state = ?, scanned_at = ? WHERE id = ? AND state IS NOT ?', [state, Date.now(), this.sourceId, state]);
   }
 }
 

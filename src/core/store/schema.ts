@@ -19,6 +19,8 @@ export const MIGRATIONS: readonly Migration[] = [
         kind        TEXT NOT NULL,
         path        TEXT NOT NULL UNIQUE,
         state       TEXT,
+        -- what the registry rows were written from, to skip rewriting an unchanged registry
+        registry    TEXT,
         scanned_at  INTEGER
       );
       CREATE TABLE experiments (

@@ -121,7 +121,8 @@ export class Store {
   /** Applies derived data (from ingest) now; it is saved after the debounce. */
   mutate(mutation: Mutation): void {
     this.assertOpen();
-    this.applyInTransaction(mutation);
+    // A scan that finds nothing new changes no row: then there is nothing to save either.
+    if (this.applyInTransaction(mutation) === 0) return;
     this.derivedDirty = true;
     this.scheduleSave();
   }
@@ -178,7 +179,9 @@ export class Store {
     this.options.onNotice?.({ level, message });
   }
 
-  private applyInTransaction(mutation: Mutation, db: Database = this.db): void {
+  /** Returns the number of rows the mutation inserted, updated or deleted. */
+  private applyInTransaction(mutation: Mutation, db: Database = this.db): number {
+    const before = totalChanges(db);
     db.exec('BEGIN');
     try {
       mutation(db);
@@ -187,6 +190,7 @@ export class Store {
       db.exec('ROLLBACK');
       throw err;
     }
+    return totalChanges(db) - before;
   }
 
   private scheduleSave(): void {
@@ -306,6 +310,10 @@ export class Store {
     this.diskIdentity = identityOf(this.dbPath);
     return db;
   }
+}
+
+function totalChanges(db: Database): number {
+  return Number(db.exec('SELECT total_changes()')[0]?.values[0]?.[0] ?? 0);
 }
 
 export function applyPragmas(db: Database): void {
