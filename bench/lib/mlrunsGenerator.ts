@@ -13,6 +13,10 @@
 // (apart from the absolute paths in artifact URIs, which name the folder written to).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pythonFloatRepr, pyyamlScalar, type YamlScalar } from '../../tools/lib/mlflowFiles';
+import { prng } from '../../tools/lib/random';
+
+export { pythonFloatRepr, pyyamlScalar };
 
 export interface MlrunsOptions {
   runs: number;
@@ -59,18 +63,6 @@ export interface MlrunsSummary {
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness
 
-/** mulberry32: small, fast, good enough for synthetic data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Standard normal deviate (Box–Muller). */
 function gauss(rand: () => number): number {
   const u = 1 - rand();
@@ -94,51 +86,6 @@ function hex(rand: () => number, length: number): string {
 
 // ---------------------------------------------------------------------------------------------
 // Python's text forms
-
-/**
- * Python 3's `repr(float)` (also `str(float)`): the shortest round-trip digits — the same digits
- * as JavaScript's `String(x)` — laid out Python's way: fixed notation when the decimal exponent is
- * in [-4, 16), always with a fractional part (`400.0`), otherwise `1e-05` / `1.5e+16` style.
- */
-export function pythonFloatRepr(x: number): string {
-  if (Number.isNaN(x)) return 'nan';
-  if (x === Infinity) return 'inf';
-  if (x === -Infinity) return '-inf';
-  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
-  const sign = x < 0 ? '-' : '';
-  const [mantissa, expText] = Math.abs(x).toExponential().split('e') as [string, string];
-  const digits = mantissa.replace('.', '');
-  const exp = Number(expText);
-  if (exp >= -4 && exp < 16) {
-    if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
-    if (digits.length <= exp + 1) return `${sign}${digits}${'0'.repeat(exp + 1 - digits.length)}.0`;
-    return `${sign}${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
-  }
-  const m = digits.length === 1 ? digits : `${digits[0]}.${digits.slice(1)}`;
-  const e = Math.abs(exp).toString().padStart(2, '0');
-  return `${sign}${m}e${exp < 0 ? '-' : '+'}${e}`;
-}
-
-/** The values MLflow's flat meta.yaml files hold; `[]` is the legacy `tags: []`. */
-export type YamlScalar = string | number | null | readonly never[];
-
-/** PyYAML safe_dump of one scalar in a block mapping (the subset MLflow's meta.yaml files use). */
-export function pyyamlScalar(v: YamlScalar): string {
-  if (v === null) return 'null';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : pythonFloatRepr(v);
-  if (typeof v !== 'string') return '[]';
-  const s = v;
-  // Strings that would resolve to another type (int, float, bool, null) are single-quoted, as are
-  // empty strings and strings starting with an indicator or ending in a space.
-  const resolvesToOther =
-    /^[-+]?(0|[1-9][0-9_]*)$/.test(s) ||
-    /^[-+]?([0-9][0-9_]*)?\.[0-9.]*([eE][-+][0-9]+)?$/.test(s) ||
-    /^(yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~)$/.test(s);
-  if (s === '' || resolvesToOther || /^[-?:,[\]{}#&*!|>'"%@`\s]/.test(s) || /: | #|\s$/.test(s)) {
-    return `'${s.replace(/'/g, "''")}'`;
-  }
-  return s;
-}
 
 function yamlMapping(entries: [string, YamlScalar][]): string {
   // safe_dump(sort_keys=True): the callers pass keys already sorted; assert it cheaply.

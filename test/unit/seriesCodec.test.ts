@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { decodeSeries, encodeSeries, summarize, type Series } from '../../src/core/store/seriesCodec';
 import { parsePythonFloat } from '../../src/core/util/numbers';
-import { prng } from '../../tools/lib/demoWorkspace';
+import { prng } from '../../tools/lib/random';
 
 function roundTrip(s: Series): Series {
   return decodeSeries(encodeSeries(s));

@@ -4,19 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadSqlJs } from '../../src/core/store/sqljs';
 import { MLFLOW_DDL, experimentOps, runOps, type MetricPoint as DbMetricPoint } from './mlflowDb';
+import { prng } from './random';
 import { writeExperiment, writeRegisteredModel, writeRun, type MetricPoint } from './mlflowFiles';
-
-/** Small deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function hexId(rand: () => number, length = 32): string {
   let s = '';

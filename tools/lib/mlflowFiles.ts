@@ -4,27 +4,57 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export type YamlScalar = string | number | boolean | null | [] | Record<string, never>;
-
-/** Formats a value as PyYAML's safe_dump would in a flat mapping. */
-function yamlScalar(v: YamlScalar): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return '[]';
-  if (typeof v === 'object') return '{}';
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  const readsAsOtherType =
-    /^[-+]?(\d[\d_]*)?\.?\d*([eE][-+]?\d+)?$/.test(v) || /^(null|true|false|yes|no|on|off|~)$/i.test(v);
-  if (v === '' || readsAsOtherType || /^[-?:,[\]{}#&*!|>'"%@`\s]/.test(v) || /: | #/.test(v) || /\s$/.test(v)) {
-    return `'${v.replace(/'/g, "''")}'`;
+/**
+ * Python 3's `repr(float)` (also `str(float)`): the shortest round-trip digits — the same digits
+ * as JavaScript's `String(x)` — laid out Python's way: fixed notation when the decimal exponent is
+ * in [-4, 16), always with a fractional part (`400.0`), otherwise `1e-05` / `1.5e+16` style.
+ */
+export function pythonFloatRepr(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (x === Infinity) return 'inf';
+  if (x === -Infinity) return '-inf';
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const sign = x < 0 ? '-' : '';
+  const [mantissa, expText] = Math.abs(x).toExponential().split('e') as [string, string];
+  const digits = mantissa.replace('.', '');
+  const exp = Number(expText);
+  if (exp >= -4 && exp < 16) {
+    if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
+    if (digits.length <= exp + 1) return `${sign}${digits}${'0'.repeat(exp + 1 - digits.length)}.0`;
+    return `${sign}${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
   }
-  return v;
+  const m = digits.length === 1 ? digits : `${digits[0]}.${digits.slice(1)}`;
+  const e = Math.abs(exp).toString().padStart(2, '0');
+  return `${sign}${m}e${exp < 0 ? '-' : '+'}${e}`;
+}
+
+/** The values MLflow's flat meta.yaml files hold; `[]` is the legacy `tags: []`. */
+export type YamlScalar = string | number | boolean | null | readonly never[];
+
+/** PyYAML safe_dump of one scalar in a block mapping (the subset MLflow's meta.yaml files use). */
+export function pyyamlScalar(v: YamlScalar): string {
+  if (v === null) return 'null';
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : pythonFloatRepr(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v !== 'string') return '[]';
+  const s = v;
+  // Strings that would resolve to another type (int, float, bool, null) are single-quoted, as are
+  // empty strings and strings starting with an indicator or ending in a space.
+  const resolvesToOther =
+    /^[-+]?(0|[1-9][0-9_]*)$/.test(s) ||
+    /^[-+]?([0-9][0-9_]*)?\.[0-9.]*([eE][-+][0-9]+)?$/.test(s) ||
+    /^(yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~)$/.test(s);
+  if (s === '' || resolvesToOther || /^[-?:,[\]{}#&*!|>'"%@`\s]/.test(s) || /: | #|\s$/.test(s)) {
+    return `'${s.replace(/'/g, "''")}'`;
+  }
+  return s;
 }
 
 export function flatYaml(map: Record<string, YamlScalar>): string {
   return (
     Object.keys(map)
       .sort()
-      .map((k) => `${k}: ${yamlScalar(map[k]!)}`)
+      .map((k) => `${k}: ${pyyamlScalar(map[k]!)}`)
       .join('\n') + '\n'
   );
 }
@@ -88,18 +118,8 @@ export interface RunSpec {
   parentRunId?: string;
 }
 
-/** Python's str(float): `nan`, `inf`, `-inf`, and otherwise the shortest round-trip repr. */
-export function pythonFloat(v: number): string {
-  if (Number.isNaN(v)) return 'nan';
-  if (v === Infinity) return 'inf';
-  if (v === -Infinity) return '-inf';
-  if (Number.isInteger(v) && Math.abs(v) < 1e16) return v.toFixed(1);
-  const s = String(v);
-  return s.includes('e') ? s.replace(/e([+-])(\d)$/, 'e$10$2') : s;
-}
-
 export function metricLines(points: MetricPoint[]): string {
-  return points.map((p) => `${p.timestamp} ${pythonFloat(p.value)} ${p.step}\n`).join('');
+  return points.map((p) => `${p.timestamp} ${pythonFloatRepr(p.value)} ${p.step}\n`).join('');
 }
 
 export function writeRun(mlruns: string, run: RunSpec): string {
