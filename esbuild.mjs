@@ -29,6 +29,8 @@ const webviewEntries = fs.existsSync('webview')
 const builds = [
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...node, entryPoints: ['src/cli/bin.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // Parsing threads of the CLI and the extension (src/core/ingest/workerPool.ts).
+  { ...node, entryPoints: ['src/core/ingest/ingestWorker.ts'], outfile: 'dist/ingestWorker.js' },
 ];
 if (webviewEntries.length > 0) {
   builds.push({

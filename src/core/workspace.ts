@@ -13,6 +13,8 @@ export interface OpenWorkspaceOptions {
   onNotice?: (notice: StoreNotice) => void;
   adapters?: readonly SourceAdapter[];
   saveDelayMs?: number;
+  /** Parsing threads (default: one per core, at most 4); 0 parses on the calling thread. */
+  workers?: number;
 }
 
 export class Workspace {
@@ -35,11 +37,12 @@ export class Workspace {
       // Another process saved over our unsaved scan results: scan again (only changes are read).
       onReload: () => late.ingestor?.requestRescan(),
     });
-    late.ingestor = new Ingestor(store, absolute, options.adapters);
+    late.ingestor = new Ingestor(store, absolute, options.adapters, options.workers);
     return new Workspace(absolute, store, late.ingestor);
   }
 
   close(): void {
+    this.ingestor.close();
     this.store.close();
   }
 }

@@ -11,6 +11,7 @@ import {
 } from '../store/ingestWriter';
 import { toStorePath } from '../util/paths';
 import { discover } from './discovery';
+import { WorkerPool } from './workerPool';
 import { defaultAdapters } from './adapters';
 import type {
   DetectedRoot,
@@ -115,12 +116,22 @@ class BatchingSink implements IngestSink {
 export class Ingestor {
   private scanning: Promise<ScanSummary> | undefined;
   private rescanRequested = false;
+  private readonly pool: WorkerPool;
 
   constructor(
     readonly store: Store,
     readonly workspace: string,
     readonly adapters: readonly SourceAdapter[] = defaultAdapters(),
-  ) {}
+    /** Parsing threads; 0 reads everything on the calling thread. */
+    workers?: number,
+  ) {
+    this.pool = new WorkerPool(workers);
+  }
+
+  /** Stops the worker threads. */
+  close(): void {
+    this.pool.close();
+  }
 
   /** Asks for another pass (the store was reloaded under us, or a watcher saw a change). */
   requestRescan(): void {
@@ -189,6 +200,7 @@ export class Ingestor {
         sourceState: state,
         full: options.full ?? false,
         sink,
+        pool: this.pool,
         ...(options.signal ? { signal: options.signal } : {}),
       });
       if (options.signal?.aborted) {

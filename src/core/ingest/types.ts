@@ -2,6 +2,7 @@
 // workspace is walked, read a root into normalized runs, report diagnostics. Adapters never touch
 // the database; they hand normalized, already-encoded data to a sink.
 import type { Series, SeriesSummary } from '../store/seriesCodec';
+import type { WorkerPool } from './workerPool';
 
 export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED' | 'UNKNOWN';
 
@@ -150,6 +151,8 @@ export interface ReadContext {
   /** Re-read everything, ignoring fingerprints. */
   full: boolean;
   sink: IngestSink;
+  /** Worker threads for parsing many files; adapters read in-thread without it. */
+  pool?: WorkerPool;
   /** Stops a long read early (the result is then partial and not applied as a whole). */
   signal?: AbortSignal;
 }

@@ -42,6 +42,7 @@ import type {
   SourceReadResult,
 } from '../types';
 import { loggedModelStatus, parseStatus } from './common';
+import type { MlflowRunsResult, MlflowRunsTask } from '../ingestWorker';
 import { parseMetricLines } from './metricLines';
 
 const RESERVED_EXPERIMENT_FOLDERS = new Set(['tags', 'datasets', 'traces', 'models']);
@@ -52,9 +53,6 @@ const MAX_ARTIFACTS_PER_RUN = 2000;
 interface RunState {
   /** meta.yaml [size, mtimeMs]; null when absent. */
   m: [number, number] | null;
-  /** mtimeMs of tags/ and metrics/ (entries added or removed change them). */
-  t: number | null;
-  x: number | null;
   /** Growing metric files of a running run: key → [consumed bytes, size, mtimeMs]. */
   f?: Record<string, [number, number, number]>;
 }
@@ -252,7 +250,7 @@ function readMetricFile(
   }
 }
 
-interface RunReadContext {
+export interface RunReadContext {
   root: string;
   workspace: string;
   experimentId: string;
@@ -260,24 +258,34 @@ interface RunReadContext {
   full: boolean;
 }
 
+/**
+ * Finished runs do not change, except through meta.yaml (MLflow rewrites it to delete, restore
+ * or rename a run), so one stat decides. Tags added to a finished run arrive through the watcher
+ * or a full scan.
+ */
+function unchangedFinishedRun(runDir: string, known: KnownRun): boolean {
+  const previous = known.state as RunState | undefined;
+  return previous !== undefined && sameFingerprint(previous.m, fingerprint(statOrUndefined(path.join(runDir, 'meta.yaml'))));
+}
+
 /** Reads (or re-reads) one run folder. Returns undefined when nothing changed. */
 export function readRun(runDir: string, runId: string, known: KnownRun | undefined, ctx: RunReadContext): RunUpdate | undefined {
   const metaFile = path.join(runDir, 'meta.yaml');
-  const metaStat = statOrUndefined(metaFile);
-  const tagsDir = path.join(runDir, 'tags');
-  const metricsDir = path.join(runDir, 'metrics');
-  const state: RunState = { m: fingerprint(metaStat), t: mtimeOf(tagsDir), x: mtimeOf(metricsDir) };
   const previous = known?.state as RunState | undefined;
-  const unchanged =
-    previous !== undefined && sameFingerprint(previous.m, state.m) && previous.t === state.t && previous.x === state.x;
-  if (!ctx.full && known && known.status !== 'RUNNING' && unchanged) return undefined;
+  if (!ctx.full && known && known.status !== 'RUNNING' && unchangedFinishedRun(runDir, known)) return undefined;
 
   const diags: Diagnostic[] = [];
+  const entries = listDir(runDir, diags) ?? { dirs: [], files: [] };
+  const hasDir = (name: string): boolean => entries.dirs.includes(name);
+  const metaStat = entries.files.includes('meta.yaml') ? statOrUndefined(metaFile) : undefined;
+  const state: RunState = { m: fingerprint(metaStat) };
   let meta: Record<string, YamlValue> | undefined;
   if (metaStat) meta = readYamlMapping(metaFile, diags);
   else diags.push({ severity: 'warning', file: metaFile, message: 'the run folder has no meta.yaml; MLflow ignores it, MLCycle shows it with status UNKNOWN' });
 
-  const tags = readTags(tagsDir, diags);
+  const tagsDir = path.join(runDir, 'tags');
+  const metricsDir = path.join(runDir, 'metrics');
+  const tags = hasDir('tags') ? readKeyValueTree(tagsDir, diags) : {};
   const status: RunStatus = meta ? parseStatus(meta['status']) : 'UNKNOWN';
   const live = status === 'RUNNING';
   const lifecycle = asString(meta?.['lifecycle_stage']);
@@ -295,15 +303,14 @@ export function readRun(runDir: string, runId: string, known: KnownRun | undefin
     artifactUri: asString(meta?.['artifact_uri']),
   };
 
-  const paramsDir = path.join(runDir, 'params');
-  const params = statOrUndefined(paramsDir)?.isDirectory() ? readKeyValueTree(paramsDir, diags) : {};
+  const params = hasDir('params') ? readKeyValueTree(path.join(runDir, 'params'), diags) : {};
 
   // Metrics: tail the files of a run that was live at the last read, read the rest whole.
   const metrics: EncodedMetric[] = [];
   const appendMetrics: { key: string; series: Series }[] = [];
   const tailing = !ctx.full && known?.status === 'RUNNING' && previous?.f !== undefined;
   const files: Record<string, [number, number, number]> = {};
-  const keys = statOrUndefined(metricsDir)?.isDirectory() ? listFilesRecursive(metricsDir, diags) : [];
+  const keys = hasDir('metrics') ? listFilesRecursive(metricsDir, diags) : [];
   for (const key of keys) {
     const file = path.join(metricsDir, ...key.split('/'));
     const prev = tailing ? previous?.f?.[key] : undefined;
@@ -339,12 +346,12 @@ export function readRun(runDir: string, runId: string, known: KnownRun | undefin
   // Artifacts and inputs change rarely; read them when the run is first seen or re-read whole.
   const artifactDir = resolveArtifactDir(run.artifactUri, ctx.root, runDir, ctx.experimentId, runId, ctx.workspace);
   update.artifacts = artifactDir ? listArtifacts(artifactDir, diags, ctx.workspace) : [];
-  update.inputs = readRunInputs(path.join(runDir, 'inputs'), diags);
+  update.inputs = hasDir('inputs') ? readRunInputs(path.join(runDir, 'inputs'), diags) : [];
   return update;
 }
 
 function readRunInputs(dir: string, diags: Diagnostic[]): RunInput[] {
-  const entries = statOrUndefined(dir)?.isDirectory() ? listDir(dir, diags) : undefined;
+  const entries = listDir(dir, diags);
   if (!entries) return [];
   const out: RunInput[] = [];
   for (const name of entries.dirs) {
@@ -529,6 +536,57 @@ function readExperiment(
   return { state, update: { experiment, datasets, loggedModels } };
 }
 
+export interface RunToRead {
+  dir: string;
+  id: string;
+  known?: KnownRun;
+  ctx: RunReadContext;
+}
+
+/** Below this many runs to read, starting worker threads costs more than it saves. */
+const PARALLEL_MIN_RUNS = 200;
+const RUNS_PER_TASK = 32;
+
+function readOne(item: RunToRead): RunUpdate | undefined {
+  return readRun(item.dir, item.id, item.known, item.ctx);
+}
+
+/** Reads the runs, in worker threads when there are many, handing each update to the sink. */
+async function readRuns(items: RunToRead[], ctx: ReadContext, diagnostics: Diagnostic[]): Promise<void> {
+  const pool = ctx.pool;
+  if (!pool || !pool.available || items.length < PARALLEL_MIN_RUNS) {
+    for (const item of items) {
+      if (ctx.signal?.aborted) return;
+      const update = readOne(item);
+      if (update) ctx.sink.run(update);
+    }
+    return;
+  }
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length && !ctx.signal?.aborted) {
+      const batch = items.slice(next, next + RUNS_PER_TASK);
+      next += batch.length;
+      let results: MlflowRunsResult;
+      try {
+        results = await pool.run<MlflowRunsResult>('mlflowRuns', { runs: batch } satisfies MlflowRunsTask);
+      } catch {
+        results = batch.map((item) => readOne(item) ?? null); // a worker died: read this batch here
+      }
+      results.forEach((r, i) => {
+        if (r === null) return;
+        if ('error' in r) {
+          diagnostics.push({ severity: 'error', file: batch[i]!.dir, message: `cannot read the run: ${r.error}` });
+          return;
+        }
+        ctx.sink.run(r);
+      });
+    }
+  };
+  // Two tasks per worker in flight: workers never wait, and results never pile up.
+  await Promise.all(Array.from({ length: pool.size * 2 }, lane));
+}
+
 async function read(root: DetectedRoot, ctx: ReadContext): Promise<SourceReadResult> {
   const diagnostics: Diagnostic[] = [];
   const previous = (ctx.sourceState as SourceState | undefined) ?? { experiments: {} };
@@ -554,6 +612,7 @@ async function read(root: DetectedRoot, ctx: ReadContext): Promise<SourceReadRes
     }
   }
 
+  const toRead: RunToRead[] = [];
   for (const exp of experimentDirs) {
     if (ctx.signal?.aborted) break;
     const { state, update } = readExperiment(exp.dir, exp.id, exp.deleted, previous.experiments[exp.id], ctx.full);
@@ -585,10 +644,11 @@ async function read(root: DetectedRoot, ctx: ReadContext): Promise<SourceReadRes
         }
       }
       presentRunIds.push(name);
-      const update = readRun(runDir, name, known, runCtx);
-      if (update) ctx.sink.run(update);
+      if (!ctx.full && known && known.status !== 'RUNNING' && unchangedFinishedRun(runDir, known)) continue;
+      toRead.push({ dir: runDir, id: name, ...(known ? { known } : {}), ctx: runCtx });
     }
   }
+  await readRuns(toRead, ctx, diagnostics);
 
   const registryDir = path.join(root.path, 'models');
   if (rootEntries.dirs.includes('models')) {

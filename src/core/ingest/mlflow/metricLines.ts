@@ -33,6 +33,38 @@ function parseInt64(text: string): number | undefined {
   return Number.isInteger(v) ? v : undefined;
 }
 
+const fastResult = { ts: 0, value: 0, step: 0 };
+
+/** Reads a non-negative decimal integer in [from, to); NaN unless it is all digits. */
+function digits(text: string, from: number, to: number): number {
+  if (to <= from || to - from > 15) return NaN;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return NaN;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+function fastLine(text: string, start: number, end: number): typeof fastResult | undefined {
+  const s1 = text.indexOf(' ', start);
+  if (s1 === -1 || s1 >= end) return undefined;
+  const s2 = text.indexOf(' ', s1 + 1);
+  if (s2 === -1 || s2 >= end) return undefined;
+  if (text.indexOf(' ', s2 + 1) !== -1 && text.indexOf(' ', s2 + 1) < end) return undefined;
+  const ts = digits(text, start, s1);
+  const negative = text.charCodeAt(s2 + 1) === 45; // '-'
+  const stepAbs = digits(text, negative ? s2 + 2 : s2 + 1, end);
+  if (Number.isNaN(ts) || Number.isNaN(stepAbs) || s2 === s1 + 1) return undefined;
+  const value = Number(text.slice(s1 + 1, s2));
+  if (Number.isNaN(value)) return undefined; // nan, inf and errors: the general path decides
+  fastResult.ts = ts;
+  fastResult.value = value;
+  fastResult.step = negative ? -stepAbs : stepAbs;
+  return fastResult;
+}
+
 /**
  * Parses metric lines. `firstLine` numbers the lines when reading from an offset; a final line
  * without a newline is left unconsumed (it may be half-written) and returned as partialTail.
@@ -52,7 +84,14 @@ export function parseMetricLines(text: string, firstLine = 1, options: { modelFi
     if (nl === -1) break;
     let end = nl;
     if (end > start && text.charCodeAt(end - 1) === 13) end--; // CRLF
-    if (end > start) {
+    // Fast path for the common `{ts} {value} {step}` line: integers read from char codes, one
+    // Number() for the value. Anything unusual takes the general path below.
+    const fast = options.modelFile ? undefined : fastLine(text, start, end);
+    if (fast) {
+      times.push(fast.ts);
+      values.push(fast.value);
+      steps.push(fast.step);
+    } else if (end > start) {
       const fields = text.slice(start, end).split(' ');
       const n = fields.length;
       const valid = options.modelFile ? n >= 3 && n <= 6 : n === 2 || n === 3 || n === 5;
