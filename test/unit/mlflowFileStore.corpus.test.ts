@@ -3,7 +3,7 @@
 // the raw file to show where the value comes from.
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { getRun } from '../../src/core/store/queries';
+import { getRun, listExperiments } from '../../src/core/store/queries';
 import { corpusWorkspace, readCorpus } from '../helpers/corpus';
 import { models, runById, scanFolder } from '../helpers/scan';
 
@@ -145,19 +145,13 @@ describe('MLflow file store: real corpus', () => {
     assert.equal(failed.status, 'FAILED');
     assert.deepEqual(failed.metrics, {});
     assert.deepEqual(failed.params, {});
-    const experiments = ws.store.read(
-      (db) =>
-        db.exec(
-          `SELECT s.path, e.native_id, e.name, (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id)
-           FROM experiments e JOIN sources s ON s.id = e.source_id ORDER BY 1, 2`,
-        )[0]!.values,
-    );
+    const experiments = ws.store.read(listExperiments).map((e) => [e.source.path, e.id, e.name, e.runs]);
     assert.deepEqual(experiments, [
-      ['Yeabtssega__Credit-risk-model/mlruns', '0', 'Default', 1],
-      ['Yeabtssega__Credit-risk-model/mlruns', '434862511122141502', 'credit_risk_model_training', 3],
       ['Yeabtssega__Credit-risk-model/mlruns', '591355787569453947', 'Credit Risk Model', 3],
-      ['Yeabtssega__Credit-risk-model/src/mlruns', '0', 'Default', 0],
+      ['Yeabtssega__Credit-risk-model/mlruns', '434862511122141502', 'credit_risk_model_training', 3],
+      ['Yeabtssega__Credit-risk-model/mlruns', '0', 'Default', 1],
       ['Yeabtssega__Credit-risk-model/src/mlruns', '718424956754727442', 'credit_risk_model_training', 2],
+      ['Yeabtssega__Credit-risk-model/src/mlruns', '0', 'Default', 0],
     ]);
     assert.deepEqual(models(ws).map((m) => m.name).sort(), ['best_model', 'credit-risk-model-logreg', 'credit-risk-model-rf']);
   });

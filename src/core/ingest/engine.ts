@@ -2,6 +2,7 @@
 // results streamed into the database in batches. Scanning again only reads what changed.
 import type { Store } from '../store/store';
 import {
+  countSourceDiagnostics,
   DISCOVERY_SCOPE,
   knownRuns,
   removeSourcesExcept,
@@ -208,13 +209,7 @@ export class Ingestor {
         return { kind: root.kind, path: sourcePath, runs: known.size, runsRead: sink.runsRead, diagnostics: 0 };
       }
       sink.flush((w) => w.finish(result));
-      const diagnostics = this.store.read(
-        (db) =>
-          Number(
-            db.exec("SELECT count(*) FROM diagnostics WHERE scope = ? OR scope LIKE ?", [`source:${sourcePath}`, `run:${sourcePath}:%`])[0]
-              ?.values[0]?.[0] ?? 0,
-          ),
-      );
+      const diagnostics = this.store.read((db) => countSourceDiagnostics(db, sourcePath));
       return { kind: root.kind, path: sourcePath, runs: result.presentRunIds.length, runsRead: sink.runsRead, diagnostics };
     } catch (err) {
       // An adapter bug or an unexpected failure on one source must not stop the others.

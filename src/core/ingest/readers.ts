@@ -2,7 +2,7 @@
 // file, never an exception that would stop the scan.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { encodeSeries, summarize, type Series } from '../store/seriesCodec';
+import { encodeRunSeries, summarize, type Series } from '../store/seriesCodec';
 import { isMapping, parseYamlText, type YamlValue } from '../util/yamlFlat';
 import type { Diagnostic, EncodedMetric } from './types';
 
@@ -130,10 +130,11 @@ export function listFilesRecursive(dir: string, diags: Diagnostic[], maxDepth = 
   return out;
 }
 
-export function encodeMetric(key: string, series: Series): EncodedMetric | undefined {
-  const summary = summarize(series);
-  if (!summary) return undefined;
-  return { key, summary, blob: encodeSeries(series) };
+/** Summarizes and encodes every metric history of one run (empty histories are dropped). */
+export function encodeMetrics(series: ReadonlyMap<string, Series>): EncodedMetric[] {
+  const kept = new Map([...series].filter(([, s]) => s.values.length > 0));
+  const blobs = encodeRunSeries(kept);
+  return [...kept].map(([key, s]) => ({ key, summary: summarize(s)!, blob: blobs.get(key)! }));
 }
 
 export function asString(v: YamlValue | undefined): string | null {

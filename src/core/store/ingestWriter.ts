@@ -13,7 +13,7 @@ import type {
   SourceReadResult,
 } from '../ingest/types';
 import { toStorePath } from '../util/paths';
-import { decodeSeries, encodeSeries, summarize, type Series, type SeriesSummary } from './seriesCodec';
+import { decodeRunSeries, encodeRunSeries, summarize, type Series, type SeriesSummary } from './seriesCodec';
 import type { SeriesFiles } from './seriesFiles';
 
 export function runScope(sourcePath: string, nativeId: string): string {
@@ -261,39 +261,49 @@ export class SourceWriter {
   private writeMetrics(runId: number, update: RunUpdate): boolean {
     if (!update.metrics && !update.appendMetrics) return true;
     const r = update.run;
-    const appends = update.appendMetrics ?? [];
-    const replaceAll = update.metricsComplete === true && appends.length === 0;
-    const stored = replaceAll ? undefined : this.series.read(this.sourcePath, r.nativeId);
+    const appends = (update.appendMetrics ?? []).filter((a) => a.series.values.length > 0);
     const storedKeys = this.storedMetricKeys(runId);
-    const intact = replaceAll || appends.length === 0 || stored !== undefined || storedKeys.length === 0;
-    const blobs = new Map<string, Uint8Array>(stored ?? []);
-    let changed = false;
+    const kept = new Set([...(update.metrics ?? []).map((m) => m.key), ...(update.appendMetrics ?? []).map((a) => a.key)]);
+    const removed = update.metricsComplete ? storedKeys.filter((k) => !kept.has(k)) : [];
+    for (const key of removed) this.st.metricDel.run([runId, key]);
+
+    // A whole new set of histories, encoded together by the adapter: stored as it is.
+    if (update.metricsComplete && (update.appendMetrics ?? []).length === 0) {
+      for (const m of update.metrics ?? []) this.putMetric(runId, m.key, m.summary);
+      if ((update.metrics ?? []).length > 0 || storedKeys.length > 0) {
+        this.series.write(this.sourcePath, r.nativeId, new Map((update.metrics ?? []).map((m) => [m.key, m.blob])));
+      }
+      return true;
+    }
+    if ((update.metrics ?? []).length === 0 && appends.length === 0 && removed.length === 0) return true;
+
+    // Otherwise merge with the stored histories; series of one run may share their times, so
+    // the run is decoded and encoded again as a whole.
+    const storedBlobs = this.series.read(this.sourcePath, r.nativeId);
+    let histories = new Map<string, Series>();
+    let intact = storedBlobs !== undefined || storedKeys.length === 0;
+    if (storedBlobs) {
+      try {
+        histories = decodeRunSeries(storedBlobs);
+      } catch {
+        intact = false;
+      }
+    }
+    const fresh = decodeRunSeries(new Map((update.metrics ?? []).map((m) => [m.key, m.blob])));
     for (const m of update.metrics ?? []) {
-      blobs.set(m.key, m.blob);
+      histories.set(m.key, fresh.get(m.key)!);
       this.putMetric(runId, m.key, m.summary);
-      changed = true;
     }
     for (const a of appends) {
-      if (a.series.values.length === 0) continue;
-      const head = blobs.get(a.key);
-      const series: Series = head ? concatSeries(decodeSeries(head), a.series) : a.series;
-      const summary = summarize(series);
-      if (!summary) continue;
-      blobs.set(a.key, encodeSeries(series));
-      this.putMetric(runId, a.key, summary);
-      changed = true;
+      const head = histories.get(a.key);
+      const series = head ? concatSeries(head, a.series) : a.series;
+      histories.set(a.key, series);
+      this.putMetric(runId, a.key, summarize(series)!);
     }
-    if (update.metricsComplete) {
-      const kept = new Set([...(update.metrics ?? []).map((m) => m.key), ...appends.map((a) => a.key)]);
-      for (const key of storedKeys) {
-        if (kept.has(key)) continue;
-        this.st.metricDel.run([runId, key]);
-        changed = true;
-      }
-      for (const key of [...blobs.keys()]) if (!kept.has(key)) blobs.delete(key);
-    }
-    if (changed || (replaceAll && storedKeys.length > 0)) this.series.write(this.sourcePath, r.nativeId, blobs);
-    return intact;
+    for (const key of removed) histories.delete(key);
+    if (update.metricsComplete) for (const key of [...histories.keys()]) if (!kept.has(key)) histories.delete(key);
+    this.series.write(this.sourcePath, r.nativeId, encodeRunSeries(histories));
+    return intact || appends.length === 0;
   }
 
   registry(models: SourceModelData[], versions: SourceModelVersionData[]): void {
@@ -363,6 +373,15 @@ export class SourceWriter {
   }
 }
 
+/** How many diagnostics the source and its runs have. */
+export function countSourceDiagnostics(db: Database, sourcePath: string): number {
+  const v = db.exec("SELECT count(*) FROM diagnostics WHERE scope = ? OR scope LIKE ? ESCAPE '\\'", [
+    sourceScope(sourcePath),
+    `run:${likeEscape(sourcePath)}:%`,
+  ])[0]?.values[0]?.[0];
+  return Number(v ?? 0);
+}
+
 /** Removes sources that discovery no longer finds, with everything read from them. */
 export function removeSourcesExcept(db: Database, keep: Set<string>, series: SeriesFiles): string[] {
   const removed: string[] = [];
@@ -378,6 +397,6 @@ export function removeSourcesExcept(db: Database, keep: Set<string>, series: Ser
   return removed;
 }
 
-function likeEscape(s: string): string {
+export function likeEscape(s: string): string {
   return s.replace(/[\\%_]/g, (c) => '\\' + c);
 }

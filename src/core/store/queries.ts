@@ -1,7 +1,7 @@
 // Typed reads of the store, shared by the CLI, the extension host and the panels.
 import type { Database, SqlValue } from 'sql.js';
 import type { RunStatus, Severity } from '../ingest/types';
-import { decodeSeries, type Series } from './seriesCodec';
+import { decodeRunSeries, type Series } from './seriesCodec';
 import type { SeriesFiles } from './seriesFiles';
 
 export interface MetricSummary {
@@ -64,6 +64,32 @@ export interface DiagnosticRow {
   file: string;
   line: number | null;
   message: string;
+}
+
+export interface ExperimentRow {
+  source: { kind: string; path: string };
+  id: string;
+  name: string;
+  deleted: boolean;
+  runs: number;
+  tags: Record<string, string>;
+  created: number | null;
+}
+
+export function listExperiments(db: Database): ExperimentRow[] {
+  return rows(
+    db,
+    `SELECT s.kind, s.path, e.native_id, e.name, e.deleted, (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id), e.tags, e.created
+     FROM experiments e JOIN sources s ON s.id = e.source_id ORDER BY s.path, e.name COLLATE NOCASE`,
+  ).map(([kind, p, id, name, deleted, runs, tags, created]) => ({
+    source: { kind: String(kind), path: String(p) },
+    id: String(id),
+    name: String(name),
+    deleted: deleted === 1,
+    runs: Number(runs),
+    tags: tags ? (JSON.parse(String(tags)) as Record<string, string>) : {},
+    created: num(created),
+  }));
 }
 
 export interface SourceRow {
@@ -185,10 +211,16 @@ export function findRuns(db: Database, idOrPrefix: string): { uid: number; id: s
 export function readHistories(series: SeriesFiles, run: Pick<RunSummary, 'source' | 'id' | 'metrics'>): Record<string, Series> | undefined {
   const blobs = series.read(run.source.path, run.id);
   if (!blobs) return Object.keys(run.metrics).length === 0 ? {} : undefined;
+  let all: Map<string, Series>;
+  try {
+    all = decodeRunSeries(blobs);
+  } catch {
+    return undefined;
+  }
   const out: Record<string, Series> = {};
   for (const key of Object.keys(run.metrics).sort()) {
-    const blob = blobs.get(key);
-    if (blob) out[key] = decodeSeries(blob);
+    const s = all.get(key);
+    if (s) out[key] = s;
   }
   return out;
 }

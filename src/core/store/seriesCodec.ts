@@ -9,6 +9,9 @@
 //                      1: zigzag first, then deltas bit-packed (byte width, n-1 zigzag values)
 //   byte   time mode   0: no times
 //                      1: zigzag first, zigzag first delta, byte width, n-2 delta-of-deltas packed
+//                      2: the times of another series of the same run plus a constant: varint
+//                         key length, key, zigzag offset (metrics logged together share times,
+//                         as MLflow's log_metrics and every framework's epoch-end logging do)
 //   byte   value mode  0: float64 XOR-with-previous, Gorilla style (Pelkonen et al., VLDB 2015):
 //                         '0' same value; '10' + bits inside the previous window;
 //                         '11' + 6-bit leading zeros + 6-bit length-1 + bits
@@ -313,7 +316,13 @@ function readGorilla(r: BitReader, n: number): number[] {
   return out;
 }
 
-export function encodeSeries(series: Series): Uint8Array {
+/** Times shared with another series: `times[i] = reference.times[i] + offset`. */
+export interface TimeReference {
+  key: string;
+  offset: number;
+}
+
+export function encodeSeries(series: Series, timeRef?: TimeReference): Uint8Array {
   const { steps, times, values } = series;
   const n = values.length;
   if (steps.length !== n || (times && times.length !== n)) throw new Error('series arrays differ in length');
@@ -333,6 +342,12 @@ export function encodeSeries(series: Series): Uint8Array {
   }
   if (!times || n === 0) {
     w.byte(0);
+  } else if (timeRef) {
+    w.byte(2);
+    const key = new TextEncoder().encode(timeRef.key);
+    w.varint(key.length);
+    for (const b of key) w.byte(b);
+    w.zigzag(timeRef.offset);
   } else {
     w.byte(1);
     w.zigzag(times[0]!);
@@ -363,7 +378,11 @@ export function encodeSeries(series: Series): Uint8Array {
   return w.result();
 }
 
-export function decodeSeries(blob: Uint8Array): Series {
+/**
+ * Decodes one series. A series whose times refer to another series of its run needs `lookup` to
+ * find that series' blob.
+ */
+export function decodeSeries(blob: Uint8Array, lookup?: (key: string) => Uint8Array | undefined): Series {
   const r = new BitReader(blob);
   const version = r.byte();
   if (version !== VERSION) throw new Error(`unknown series encoding ${version}`);
@@ -380,7 +399,18 @@ export function decodeSeries(blob: Uint8Array): Series {
     for (const d of deltas) steps.push(steps[steps.length - 1]! + d);
   }
   let times: number[] | null = null;
-  if (r.byte() === 1) {
+  const timeMode = r.byte();
+  if (timeMode === 2) {
+    const keyBytes = new Uint8Array(r.varint());
+    for (let i = 0; i < keyBytes.length; i++) keyBytes[i] = r.byte();
+    const key = new TextDecoder().decode(keyBytes);
+    const offset = r.zigzag();
+    const refBlob = lookup?.(key);
+    if (!refBlob) throw new Error(`series refers to the times of "${key}", which is missing`);
+    const refTimes = decodeSeries(refBlob).times;
+    if (!refTimes || refTimes.length !== n) throw new Error(`series refers to the times of "${key}", which do not match`);
+    times = refTimes.map((t) => t + offset);
+  } else if (timeMode === 1) {
     times = new Array(n);
     const first = r.zigzag();
     let delta = r.zigzag();
@@ -408,6 +438,52 @@ export function decodeSeries(blob: Uint8Array): Series {
     throw new Error(`unknown value encoding ${valueMode}`);
   }
   return { steps, times, values };
+}
+
+function sameSteps(a: number[], b: number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The constant c with a[i] = b[i] + c for all i, or undefined. */
+function constantOffset(a: number[], b: number[]): number | undefined {
+  if (a.length !== b.length || a.length === 0) return undefined;
+  const c = a[0]! - b[0]!;
+  for (let i = 1; i < a.length; i++) if (a[i]! - b[i]! !== c) return undefined;
+  return c;
+}
+
+/**
+ * Encodes all the series of one run. A series whose times equal another's plus a constant (same
+ * steps) stores only that reference; the referenced series always holds its own times.
+ */
+export function encodeRunSeries(series: ReadonlyMap<string, Series>): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  const anchors: [string, Series][] = [];
+  for (const key of [...series.keys()].sort()) {
+    const s = series.get(key)!;
+    let ref: TimeReference | undefined;
+    if (s.times && s.times.length > 1) {
+      for (const [anchorKey, anchor] of anchors) {
+        if (!sameSteps(anchor.steps, s.steps)) continue;
+        const offset = constantOffset(s.times, anchor.times!);
+        if (offset !== undefined) {
+          ref = { key: anchorKey, offset };
+          break;
+        }
+      }
+      if (!ref) anchors.push([key, s]);
+    }
+    out.set(key, encodeSeries(s, ref));
+  }
+  return out;
+}
+
+export function decodeRunSeries(blobs: ReadonlyMap<string, Uint8Array>): Map<string, Series> {
+  const out = new Map<string, Series>();
+  for (const [key, blob] of blobs) out.set(key, decodeSeries(blob, (k) => blobs.get(k)));
+  return out;
 }
 
 /** The summary kept beside each blob so lists and tables never decode a series. */

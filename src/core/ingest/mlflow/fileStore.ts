@@ -3,6 +3,7 @@
 //
 // Re-reading is incremental. A finished run whose meta.yaml, tags/ and metrics/ fingerprints are
 // unchanged is not opened again; a running run's metric files are read from their last offset.
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Series } from '../../store/seriesCodec';
@@ -12,7 +13,7 @@ import { isMapping } from '../../util/yamlFlat';
 import {
   asNumber,
   asString,
-  encodeMetric,
+  encodeMetrics,
   listDir,
   listFilesRecursive,
   readKeyValueTree,
@@ -27,7 +28,6 @@ import type {
   DetectedRoot,
   Diagnostic,
   DirectoryView,
-  EncodedMetric,
   ExperimentData,
   KnownRun,
   LoggedModelData,
@@ -53,6 +53,8 @@ const MAX_ARTIFACTS_PER_RUN = 2000;
 interface RunState {
   /** meta.yaml [size, mtimeMs]; null when absent. */
   m: [number, number] | null;
+  /** Hash of the params and tags of a live run, to tell an idle live run from a changed one. */
+  h?: string;
   /** Growing metric files of a running run: key → [consumed bytes, size, mtimeMs]. */
   f?: Record<string, [number, number, number]>;
 }
@@ -179,7 +181,8 @@ function readTags(dir: string, diags: Diagnostic[]): Record<string, string> {
 }
 
 interface MetricFileResult {
-  metric?: EncodedMetric;
+  /** The whole history (file read from its start), or the new points (tail). */
+  series?: Series;
   append?: Series;
   consumed: number;
   size: number;
@@ -192,7 +195,6 @@ interface MetricFileResult {
  */
 function readMetricFile(
   file: string,
-  key: string,
   live: boolean,
   fromByte: number,
   diags: Diagnostic[],
@@ -240,10 +242,7 @@ function readMetricFile(
     }
     const result: MetricFileResult = { consumed: consumedBytes, size: st.size, mtimeMs: st.mtimeMs };
     if (fromByte > 0) result.append = parsed.series;
-    else {
-      const metric = encodeMetric(key, parsed.series);
-      if (metric) result.metric = metric;
-    }
+    else result.series = parsed.series;
     return result;
   } finally {
     fs.closeSync(fd);
@@ -306,7 +305,7 @@ export function readRun(runDir: string, runId: string, known: KnownRun | undefin
   const params = hasDir('params') ? readKeyValueTree(path.join(runDir, 'params'), diags) : {};
 
   // Metrics: tail the files of a run that was live at the last read, read the rest whole.
-  const metrics: EncodedMetric[] = [];
+  const histories = new Map<string, Series>();
   const appendMetrics: { key: string; series: Series }[] = [];
   const tailing = !ctx.full && known?.status === 'RUNNING' && previous?.f !== undefined;
   const files: Record<string, [number, number, number]> = {};
@@ -324,19 +323,33 @@ export function readRun(runDir: string, runId: string, known: KnownRun | undefin
       }
       if (st && st.size >= prev[0]) from = prev[0];
     }
-    const r = readMetricFile(file, key, live, from, diags);
+    const r = readMetricFile(file, live, from, diags);
     if (!r) continue;
     files[key] = [r.consumed, r.size, r.mtimeMs];
-    if (r.metric) metrics.push(r.metric);
+    if (r.series) histories.set(key, r.series);
     if (r.append) appendMetrics.push({ key, series: r.append });
   }
-  if (live) state.f = files;
+  if (live) {
+    state.f = files;
+    state.h = createHash('sha1').update(JSON.stringify([params, tags])).digest('base64');
+    // A live run between two writes: nothing new anywhere, so nothing to store.
+    const idle =
+      !ctx.full &&
+      previous?.h === state.h &&
+      sameFingerprint(previous.m, state.m) &&
+      known?.status === 'RUNNING' &&
+      histories.size === 0 &&
+      appendMetrics.every((a) => a.series.values.length === 0) &&
+      Object.keys(files).length === Object.keys(previous?.f ?? {}).length &&
+      diags.length === 0;
+    if (idle) return undefined;
+  }
 
   const update: RunUpdate = {
     run,
     params,
     tags,
-    metrics,
+    metrics: encodeMetrics(histories),
     metricsComplete: true,
     state,
     diagnostics: diags,

@@ -11,7 +11,7 @@ import type { Database, SqlValue, Statement } from 'sql.js';
 import { type Series } from '../../store/seriesCodec';
 import { loadSqlJs } from '../../store/sqljs';
 import { checkImage } from '../../store/sqliteImage';
-import { encodeMetric, statOrUndefined } from '../readers';
+import { encodeMetrics, statOrUndefined } from '../readers';
 import type {
   DatasetData,
   Detection,
@@ -280,26 +280,16 @@ class RunReader {
       tags[String(k)] = str(v) ?? '';
     });
 
-    const metrics: EncodedMetric[] = [];
-    let key: string | undefined;
-    let series: Series = { steps: [], times: [], values: [] };
-    const flush = (): void => {
-      if (key === undefined) return;
-      const m = encodeMetric(key, series);
-      if (m) metrics.push(m);
-    };
+    const histories = new Map<string, Series>();
     eachPrepared(this.metrics, [r.id], ([k, step, timestamp, value, isNan]) => {
       const name = String(k);
-      if (name !== key) {
-        flush();
-        key = name;
-        series = { steps: [], times: [], values: [] };
-      }
+      let series = histories.get(name);
+      if (!series) histories.set(name, (series = { steps: [], times: [], values: [] }));
       series.steps.push(Number(step ?? 0));
       series.times!.push(Number(timestamp ?? 0));
       series.values.push(Number(isNan) === 1 || value === null ? NaN : Number(value));
     });
-    flush();
+    const metrics: EncodedMetric[] = encodeMetrics(histories);
 
     const inputs: RunInput[] = [];
     if (this.datasetInputs) {
