@@ -116,6 +116,7 @@ export async function discover(
       if (!found) continue;
       roots.push(...found.roots);
       for (const s of found.skip ?? []) skip.add(s);
+      if (found.exclusive) break;
     }
     if (depth >= maxDepth) return [];
     const next: string[] = [];

@@ -48,6 +48,10 @@ export interface RunInput {
 }
 
 export interface RunRecord {
+  /**
+   * The run's id within its source: the tool's own id where it has one (MLflow's run id),
+   * otherwise the run folder's path relative to the source root ('/' separated, '.' for the root).
+   */
   nativeId: string;
   experimentNativeId: string | null;
   name: string | null;
@@ -201,6 +205,11 @@ export interface Detection {
   roots: DetectedRoot[];
   /** Child folders discovery must not descend into (already owned by a root). */
   skip?: readonly string[];
+  /**
+   * The folder's files belong to these roots: adapters later in the order are not asked about
+   * this folder (an Ultralytics run folder also holds TensorBoard event files, for instance).
+   */
+  exclusive?: boolean;
 }
 
 export interface SourceAdapter {

@@ -191,9 +191,14 @@ export function listRuns(db: Database, filter: RunFilter = {}): RunSummary[] {
   return runs;
 }
 
-/** Finds runs by id or id prefix (at least 4 characters), or by exact name. */
+/** Finds runs by id, id prefix (at least 4 characters), exact name, or run folder (relative to the workspace). */
 export function findRuns(db: Database, idOrPrefix: string): { uid: number; id: string; source: string }[] {
-  const exact = rows(db, 'SELECT r.id, r.native_id, s.path FROM runs r JOIN sources s ON s.id = r.source_id WHERE r.native_id = ?', [idOrPrefix]);
+  const folder = idOrPrefix.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/$/, '');
+  const exact = rows(
+    db,
+    'SELECT r.id, r.native_id, s.path FROM runs r JOIN sources s ON s.id = r.source_id WHERE r.native_id = ? OR r.path = ?',
+    [idOrPrefix, folder],
+  );
   const found =
     exact.length > 0
       ? exact
