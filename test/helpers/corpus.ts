@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { copyTree, tempDir } from './temp';
 
-export const CORPUS = path.resolve(__dirname, '..', '..', '..', 'shared', 'fixtures', 'corpus');
+// ../shared next to the checkout, as on the team's machines and in CI; MLCYCLE_SHARED overrides.
+export const CORPUS = path.join(process.env['MLCYCLE_SHARED'] ?? path.resolve(__dirname, '..', '..', '..', 'shared'), 'fixtures', 'corpus');
 
 export function corpusPath(...parts: string[]): string {
   return path.join(CORPUS, ...parts);
