@@ -19,6 +19,7 @@ import type {
   Diagnostic,
   ExperimentUpdate,
   IngestSink,
+  LineageEdge,
   RunUpdate,
   SourceAdapter,
   SourceModelData,
@@ -66,6 +67,7 @@ class BatchingSink implements IngestSink {
   private runs: RunUpdate[] = [];
   private experiments: ExperimentUpdate[] = [];
   private registryUpdate: { models: SourceModelData[]; versions: SourceModelVersionData[] } | undefined;
+  private lineageUpdate: LineageEdge[] | undefined;
   runsRead = 0;
 
   constructor(
@@ -90,21 +92,28 @@ class BatchingSink implements IngestSink {
     this.registryUpdate = { models, versions };
   }
 
+  lineage(edges: LineageEdge[]): void {
+    this.lineageUpdate = edges;
+  }
+
   /** Applies what is buffered; `finish` runs last in the same transaction. */
   flush(finish?: (w: SourceWriter) => void): void {
     const experiments = this.experiments;
     const runs = this.runs;
     const registry = this.registryUpdate;
+    const lineage = this.lineageUpdate;
     this.experiments = [];
     this.runs = [];
     this.registryUpdate = undefined;
-    if (experiments.length === 0 && runs.length === 0 && !registry && !finish) return;
+    this.lineageUpdate = undefined;
+    if (experiments.length === 0 && runs.length === 0 && !registry && !lineage && !finish) return;
     this.store.mutate((db) => {
       const w = new SourceWriter(db, this.root.kind, this.sourcePath, this.workspace, this.store.series);
       try {
         for (const e of experiments) w.experiment(e);
         for (const r of runs) w.run(r);
         if (registry) w.registry(registry.models, registry.versions);
+        if (lineage) w.lineage(lineage);
         finish?.(w);
       } finally {
         w.close();

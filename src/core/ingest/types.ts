@@ -161,6 +161,26 @@ export interface ReadContext {
   signal?: AbortSignal;
 }
 
+/**
+ * A node of the lineage graph. `file` and `dir` keys are absolute paths (stored relative to the
+ * workspace); `run` keys are native run ids of the same source; other kinds use their own keys
+ * (a DVC stage is `<dvc.yaml path relative to the source>:<stage name>`).
+ */
+export interface LineageNode {
+  kind: 'file' | 'dir' | 'stage' | 'run' | 'dataset' | 'model' | 'param';
+  key: string;
+  /** Content hash where the format records one (`md5:…`, `sha256:…`). */
+  hash?: string;
+}
+
+export interface LineageEdge {
+  from: LineageNode;
+  to: LineageNode;
+  /** What the edge says: `dep` (input of a stage), `out` (output of a stage), `produced`, `input`, `param`. */
+  relation: string;
+  meta?: Record<string, unknown>;
+}
+
 /** An experiment read (or re-read); defined collections replace the stored ones. */
 export interface ExperimentUpdate {
   experiment: ExperimentData;
@@ -174,6 +194,8 @@ export interface IngestSink {
   run(update: RunUpdate): void;
   /** Replaces the source's registry (registered models and their versions). */
   registry(models: SourceModelData[], versions: SourceModelVersionData[]): void;
+  /** Replaces the source's lineage edges. */
+  lineage(edges: LineageEdge[]): void;
 }
 
 export interface SourceReadResult {

@@ -5,6 +5,8 @@ import type { Database, Statement, SqlValue } from 'sql.js';
 import type {
   Diagnostic,
   ExperimentUpdate,
+  LineageEdge,
+  LineageNode,
   KnownRun,
   RunStatus,
   RunUpdate,
@@ -346,6 +348,38 @@ export class SourceWriter {
           json(v.aliases.length ? v.aliases : null),
         ],
       );
+    }
+  }
+
+  /** Replaces the source's lineage edges (nothing is written when they are the same). */
+  lineage(edges: LineageEdge[]): void {
+    const nodeKey = (n: LineageNode): string =>
+      n.kind === 'file' || n.kind === 'dir' ? toStorePath(this.workspace, n.key) : n.kind === 'run' ? `${this.sourcePath}#${n.key}` : n.key;
+    const rowsOf = edges.map((e) => [
+      e.from.kind,
+      nodeKey(e.from),
+      e.from.hash ?? null,
+      e.to.kind,
+      nodeKey(e.to),
+      e.to.hash ?? null,
+      e.relation,
+      e.meta ? JSON.stringify(e.meta) : null,
+    ]);
+    const current = (
+      this.db.exec(
+        'SELECT from_kind, from_key, from_hash, to_kind, to_key, to_hash, relation, meta FROM lineage WHERE source_id = ? ORDER BY rowid',
+        [this.sourceId],
+      )[0]?.values ?? []
+    ).map((r) => JSON.stringify(r));
+    if (current.length === rowsOf.length && current.every((c, i) => c === JSON.stringify(rowsOf[i]))) return;
+    this.db.run('DELETE FROM lineage WHERE source_id = ?', [this.sourceId]);
+    const stmt = this.db.prepare(
+      'INSERT INTO lineage (source_id, from_kind, from_key, from_hash, to_kind, to_key, to_hash, relation, meta) VALUES (?,?,?,?,?,?,?,?,?)',
+    );
+    try {
+      for (const r of rowsOf) stmt.run([this.sourceId, ...r] as SqlValue[]);
+    } finally {
+      stmt.free();
     }
   }
 

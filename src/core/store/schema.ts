@@ -163,6 +163,34 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX diagnostics_scope ON diagnostics (scope);
     `,
   },
+  {
+    version: 2,
+    description: 'lineage edges; git context of runs',
+    sql: `
+      -- Edges read from a source: dvc.lock deps and outs (files with their hashes) and stages,
+      -- MLflow dataset inputs and logged-model outputs. A node is (kind, key, hash): a file at one
+      -- content hash, a pipeline stage, a run. Replaced per source on each read of it.
+      CREATE TABLE lineage (
+        source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        from_kind TEXT NOT NULL,
+        from_key  TEXT NOT NULL,
+        from_hash TEXT,
+        to_kind   TEXT NOT NULL,
+        to_key    TEXT NOT NULL,
+        to_hash   TEXT,
+        relation  TEXT NOT NULL,
+        meta      TEXT
+      );
+      CREATE INDEX lineage_from ON lineage (from_kind, from_key);
+      CREATE INDEX lineage_to ON lineage (to_kind, to_key);
+      CREATE INDEX lineage_source ON lineage (source_id);
+      -- Where the code of a run came from (simple-git, or the tool's own record of it).
+      ALTER TABLE runs ADD COLUMN git_commit TEXT;
+      ALTER TABLE runs ADD COLUMN git_branch TEXT;
+      ALTER TABLE runs ADD COLUMN git_dirty INTEGER;
+      ALTER TABLE runs ADD COLUMN git_remote TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
