@@ -6,6 +6,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { ScanSummary } from '../core/ingest/engine';
 import { findRuns, getRun, listDiagnostics, listRuns, listSourceModels, type RunSummary } from '../core/store/queries';
 import { jsonNumber } from '../core/util/numbers';
+import { FolderWatcher } from '../core/watch/folderWatcher';
+import { Watcher } from '../core/watch/watcher';
 import { Workspace } from '../core/workspace';
 import { duration, formatNumber, isoTime, shortTime, table } from './format';
 
@@ -311,6 +313,53 @@ const commands: Record<string, CommandSpec> = {
         }
         io.out(lines.join('\n'));
       });
+    },
+  },
+  watch: {
+    maxPositionals: 1,
+    summary: 'scan DIR, then keep the store up to date while runs write their files (Ctrl+C stops)',
+    usage: 'mlcycle watch [DIR] [--json] [--exclude GLOB]...',
+    details:
+      '  --json             print one JSON object per update (runs as in `runs --json`)\n' +
+      '  --exclude GLOB     skip folders matching GLOB (relative to DIR; repeatable)',
+    options: { json: { type: 'boolean' }, exclude: { type: 'string', multiple: true } },
+    run: async (args, io) => {
+      const dir = folderArg(args, io, 0);
+      const ws = await openWorkspace(dir, args, io);
+      const json = args.values['json'] === true;
+      const watcher = new Watcher(ws.ingestor, new FolderWatcher(), {
+        onError: (err) => io.err(`mlcycle watch: ${err.message}`),
+        onUpdate: (u) => {
+          const ids = new Set(u.sources.flatMap((s) => s.changedRuns ?? []));
+          if (u.reason !== 'start' && ids.size === 0) return;
+          const runs = ws.store.read((db) => listRuns(db, { includeDeleted: true })).filter((r) => ids.has(r.id));
+          if (json) {
+            io.out(JSON.stringify({ time: new Date().toISOString(), reason: u.reason, durationMs: Math.round(u.durationMs), folders: u.folders, runs: runs.map(runToJson) }));
+            return;
+          }
+          const stamp = new Date().toISOString().slice(11, 23);
+          if (u.reason === 'start') {
+            const total = u.sources.reduce((n, s) => n + s.runs, 0);
+            io.out(`${stamp}  watching ${ws.folder}: ${u.sources.length} source${u.sources.length === 1 ? '' : 's'}, ${total} runs, ${u.folders} folders watched (Ctrl+C stops)`);
+            return;
+          }
+          for (const r of runs) {
+            io.out(`${stamp}  ${r.source.path}  ${r.name ?? r.id}  ${r.status}${r.deleted ? ' (deleted)' : ''}  ${keyMetrics(r)}`);
+          }
+        },
+      });
+      await watcher.start();
+      // Watches and timers do not hold the process open (the extension host must be able to
+      // quit); the command does, until it is stopped.
+      const keepAlive = setInterval(() => undefined, 1 << 30);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      clearInterval(keepAlive);
+      watcher.stop();
+      ws.close();
     },
   },
   models: {

@@ -40,6 +40,8 @@ export interface DiscoveryResult {
   roots: DetectedRoot[];
   diagnostics: Diagnostic[];
   foldersVisited: number;
+  /** The folders walked (outside the stores): watching them shows new stores appearing. */
+  folders: string[];
 }
 
 const CONCURRENCY = 16;
@@ -59,13 +61,15 @@ export async function discover(
     realWorkspace = fs.realpathSync(workspace);
   } catch (err) {
     diagnostics.push({ severity: 'error', file: workspace, message: `cannot open the folder: ${(err as Error).message}` });
-    return { roots, diagnostics, foldersVisited: 0 };
+    return { roots, diagnostics, foldersVisited: 0, folders: [] };
   }
   const visitedReal = new Set<string>([realWorkspace]);
   let foldersVisited = 0;
+  const folders: string[] = [];
 
   const visit = async (dir: string, depth: number): Promise<string[]> => {
     foldersVisited++;
+    folders.push(dir);
     let entries: fs.Dirent[];
     try {
       entries = await fs.promises.readdir(dir, { withFileTypes: true });
@@ -150,5 +154,5 @@ export async function discover(
     frontier = nextFrontier;
   }
   roots.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { roots, diagnostics, foldersVisited };
+  return { roots, diagnostics, foldersVisited, folders };
 }

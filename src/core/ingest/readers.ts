@@ -292,3 +292,24 @@ export function splitCsvLine(line: string, separator = ','): string[] {
   cells.push(cell);
   return cells;
 }
+
+/** Names never worth walking into (dependencies, version control, caches). */
+const NOT_WALKED = new Set(['node_modules', '.git', '.hg', '.svn', '.mlcycle', '__pycache__', '.venv', 'venv', '.tox', '.cache', '.dvc']);
+
+/** A folder and the folders below it (breadth first, at most `limit`), for watching. */
+export function foldersBelow(dir: string, limit: number): string[] {
+  const out: string[] = [];
+  const queue = [dir];
+  while (queue.length > 0 && out.length < limit) {
+    const current = queue.shift()!;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(current, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    out.push(current);
+    for (const e of entries) if (e.isDirectory() && !NOT_WALKED.has(e.name)) queue.push(path.join(current, e.name));
+  }
+  return out;
+}

@@ -154,6 +154,11 @@ export interface ReadContext {
   sourceState: unknown;
   /** Re-read everything, ignoring fingerprints. */
   full: boolean;
+  /**
+   * Paths a file watcher saw change. An adapter may read only what they touch and return a
+   * `partial` result; one that ignores them reads the source as usual.
+   */
+  hints?: readonly string[];
   sink: IngestSink;
   /** Worker threads for parsing many files; adapters read in-thread without it. */
   pool?: WorkerPool;
@@ -199,6 +204,17 @@ export interface IngestSink {
 }
 
 export interface SourceReadResult {
+  /**
+   * Only the hinted parts were read: nothing is removed but `removedRunIds`, and the source's
+   * diagnostics stay as they were.
+   */
+  partial?: boolean;
+  removedRunIds?: string[];
+  /**
+   * Folders to watch for this source besides the folders of its live runs (which are always
+   * watched). Default: the root and every folder below it.
+   */
+  watch?: string[];
   /** Every experiment the source holds now (native ids); others of the source are removed. */
   presentExperimentIds: string[];
   /** Every run the source holds now (native ids); runs of the source not listed are removed. */

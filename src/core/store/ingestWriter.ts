@@ -383,15 +383,25 @@ export class SourceWriter {
     }
   }
 
-  /** Ends a complete read: removes what the source no longer holds, records its state. */
+  private removeRun(id: number, nativeId: string): void {
+    this.db.run('DELETE FROM runs WHERE id = ?', [id]);
+    this.series.remove(this.sourcePath, nativeId);
+    this.db.run('DELETE FROM diagnostics WHERE scope = ?', [runScope(this.sourcePath, nativeId)]);
+  }
+
+  /** Ends a read: removes what the source no longer holds, records its state. */
   finish(result: SourceReadResult): void {
+    if (result.partial) {
+      for (const nativeId of result.removedRunIds ?? []) {
+        const id = this.db.exec('SELECT id FROM runs WHERE source_id = ? AND native_id = ?', [this.sourceId, nativeId])[0]?.values[0]?.[0];
+        if (id !== undefined) this.removeRun(Number(id), nativeId);
+      }
+      return;
+    }
     const presentRuns = new Set(result.presentRunIds);
     const runs = this.db.exec('SELECT id, native_id FROM runs WHERE source_id = ?', [this.sourceId])[0]?.values ?? [];
     for (const [id, nativeId] of runs) {
-      if (presentRuns.has(String(nativeId))) continue;
-      this.db.run('DELETE FROM runs WHERE id = ?', [id as number]);
-      this.series.remove(this.sourcePath, String(nativeId));
-      this.db.run('DELETE FROM diagnostics WHERE scope = ?', [runScope(this.sourcePath, String(nativeId))]);
+      if (!presentRuns.has(String(nativeId))) this.removeRun(Number(id), String(nativeId));
     }
     const presentExperiments = new Set(result.presentExperimentIds);
     const experiments = this.db.exec('SELECT id, native_id FROM experiments WHERE source_id = ?', [this.sourceId])[0]?.values ?? [];

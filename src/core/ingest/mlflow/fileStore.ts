@@ -14,6 +14,7 @@ import {
   asNumber,
   asString,
   encodeMetrics,
+  foldersBelow,
   listDir,
   listFilesRecursive,
   readKeyValueTree,
@@ -600,7 +601,47 @@ async function readRuns(items: RunToRead[], ctx: ReadContext, diagnostics: Diagn
   await Promise.all(Array.from({ length: pool.size * 2 }, lane));
 }
 
+/**
+ * Reads only the runs a watcher's hints touch (`<root>/<experiment>/<run>/…`). Anything else (the
+ * root, an experiment's own files, the registry, an unknown experiment) needs the full read.
+ */
+async function readHinted(root: DetectedRoot, ctx: ReadContext, hints: readonly string[]): Promise<SourceReadResult | undefined> {
+  const runs = new Map<string, { expId: string; runId: string; dir: string }>();
+  for (const hint of hints) {
+    const rel = path.relative(root.path, hint).split(path.sep);
+    if (rel[0] === '' || rel[0] === '..' || rel.length < 2 || !EXPERIMENT_ID.test(rel[0]!)) return undefined;
+    const runId = rel[1]!;
+    if (RESERVED_EXPERIMENT_FOLDERS.has(runId) || runId === 'meta.yaml' || runId.startsWith('.')) return undefined;
+    runs.set(`${rel[0]}/${runId}`, { expId: rel[0]!, runId, dir: path.join(root.path, rel[0]!, runId) });
+  }
+  const knownExperiments = new Set(Object.keys((ctx.sourceState as SourceState | undefined)?.experiments ?? {}));
+  const removedRunIds: string[] = [];
+  const toRead: RunToRead[] = [];
+  for (const r of runs.values()) {
+    if (!knownExperiments.has(r.expId)) return undefined;
+    const known = ctx.known.get(r.runId);
+    if (!statOrUndefined(r.dir)?.isDirectory()) {
+      if (known) removedRunIds.push(r.runId);
+      continue;
+    }
+    if (!known && !statOrUndefined(path.join(r.dir, 'meta.yaml'))) continue; // a run being created: wait for its meta.yaml
+    toRead.push({
+      dir: r.dir,
+      id: r.runId,
+      ...(known ? { known } : {}),
+      ctx: { root: root.path, workspace: ctx.workspace, experimentId: r.expId, experimentDeleted: false, full: false },
+    });
+  }
+  const diagnostics: Diagnostic[] = [];
+  await readRuns(toRead, ctx, diagnostics);
+  return { partial: true, removedRunIds, presentExperimentIds: [], presentRunIds: [], diagnostics, state: ctx.sourceState };
+}
+
 async function read(root: DetectedRoot, ctx: ReadContext): Promise<SourceReadResult> {
+  if (ctx.hints && ctx.hints.length > 0 && !ctx.full) {
+    const partial = await readHinted(root, ctx, ctx.hints);
+    if (partial) return partial;
+  }
   const diagnostics: Diagnostic[] = [];
   const previous = (ctx.sourceState as SourceState | undefined) ?? { experiments: {} };
   const nextState: SourceState = { experiments: {} };
@@ -670,7 +711,10 @@ async function read(root: DetectedRoot, ctx: ReadContext): Promise<SourceReadRes
   } else {
     ctx.sink.registry([], []);
   }
-  return { presentExperimentIds, presentRunIds, diagnostics, state: nextState };
+  // Watch the store's structure (new experiments, new runs); live runs' folders are added by the engine.
+  const watch = [root.path, ...experimentDirs.map((e) => e.dir)];
+  if (rootEntries.dirs.includes('models')) watch.push(...foldersBelow(registryDir, 500));
+  return { presentExperimentIds, presentRunIds, diagnostics, state: nextState, watch };
 }
 
 function detect(dir: DirectoryView): Detection | undefined {
