@@ -31,6 +31,8 @@ const builds = [
   { ...node, entryPoints: ['src/cli/bin.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // Parsing threads of the CLI and the extension (src/core/ingest/workerPool.ts).
   { ...node, entryPoints: ['src/core/ingest/ingestWorker.ts'], outfile: 'dist/ingestWorker.js' },
+  // The extension's engine, one thread per workspace folder (src/core/service/engineWorker.ts).
+  { ...node, entryPoints: ['src/core/service/engineWorker.ts'], outfile: 'dist/engineWorker.js' },
 ];
 if (webviewEntries.length > 0) {
   builds.push({

@@ -11,7 +11,7 @@ const out = path.join(root, 'dist', 'mlcycle.vsix');
 execFileSync(process.execPath, [path.join(root, 'esbuild.mjs'), '--production'], { cwd: root, stdio: 'inherit' });
 fs.rmSync(stage, { recursive: true, force: true });
 fs.mkdirSync(stage, { recursive: true });
-const ship = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'media', 'dist/extension.js', 'dist/sql-wasm.wasm', 'dist/ingestWorker.js', 'dist/webview'];
+const ship = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'media', 'dist/extension.js', 'dist/sql-wasm.wasm', 'dist/ingestWorker.js', 'dist/engineWorker.js', 'dist/webview'];
 for (const item of ship) {
   const from = path.join(root, item);
   if (!fs.existsSync(from)) continue;

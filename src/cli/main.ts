@@ -104,6 +104,7 @@ function runToJson(r: RunSummary): Record<string, unknown> {
     parentId: r.parentId,
     deleted: r.deleted,
     path: r.path,
+    git: r.git,
   };
 }
 
@@ -258,6 +259,10 @@ const commands: Record<string, CommandSpec> = {
         lines.push(`  ended       ${isoTime(run.endTime) ?? '-'}${run.endTime ? `  (${duration(run.startTime, run.endTime)})` : ''}`);
         if (run.parentId) lines.push(`  parent      ${run.parentId}`);
         if (run.user) lines.push(`  user        ${run.user}`);
+        if (run.git.commit) {
+          lines.push(`  git commit  ${run.git.commit}${run.git.dirty ? ' (with uncommitted changes)' : ''}${run.git.branch ? `  on ${run.git.branch}` : ''}`);
+          if (run.git.remote) lines.push(`  git remote  ${run.git.remote}`);
+        }
         if (run.path) lines.push(`  folder      ${run.path}`);
         const section = (title: string, entries: [string, string][]): void => {
           if (entries.length === 0) return;

@@ -15,6 +15,8 @@ export interface OpenWorkspaceOptions {
   saveDelayMs?: number;
   /** Parsing threads (default: one per core, at most 4); 0 parses on the calling thread. */
   workers?: number;
+  /** Read git context for runs (default true; false in untrusted workspaces). */
+  git?: boolean;
 }
 
 export class Workspace {
@@ -37,7 +39,12 @@ export class Workspace {
       // Another process saved over our unsaved scan results: scan again (only changes are read).
       onReload: () => late.ingestor?.requestRescan(),
     });
-    late.ingestor = new Ingestor(store, absolute, options.adapters, options.workers);
+    late.ingestor = new Ingestor(store, absolute, {
+      ...(options.adapters ? { adapters: options.adapters } : {}),
+      ...(options.workers !== undefined ? { workers: options.workers } : {}),
+      ...(options.git !== undefined ? { git: options.git } : {}),
+      ...(options.onNotice ? { log: (message: string) => options.onNotice?.({ level: 'info', message }) } : {}),
+    });
     return new Workspace(absolute, store, late.ingestor);
   }
 

@@ -1,86 +1,87 @@
-// The VS Code host: thin. It opens one Workspace (store + ingestor) per folder, scans on demand,
-// and shows the runs. Everything it knows comes from src/core.
+// The VS Code host: thin. Each workspace folder gets an engine worker (src/core behind
+// src/shared/engineProtocol.ts); the host turns what they report into views, and commands into
+// requests. One root object owns every disposable.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { listRuns, type RunSummary } from '../core/store/queries';
-import { formatNumber } from '../core/util/numbers';
-import { Workspace } from '../core/workspace';
+import { registerCommands } from './commands';
+import { Engines } from './engines';
+import { createLog, log } from './log';
+import { Problems } from './problems';
+import { RUN_SCHEME, RunDetailsProvider } from './runDetails';
+import { RunsStatusBar } from './statusBar';
+import { ArtifactsTreeProvider } from './views/artifactsTree';
+import { RunsTreeProvider, type RunsNode } from './views/runsTree';
 
-class RunsTree implements vscode.TreeDataProvider<RunSummary> {
-  private readonly changed = new vscode.EventEmitter<RunSummary | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private runs: RunSummary[] = [];
+/** What the extension hands to its in-host tests (and to other extensions). */
+export interface MlcycleApi {
+  runsTree: RunsTreeProvider;
+  artifactsTree: ArtifactsTreeProvider;
+  engines: Engines;
+  /** ms from activation to the first Runs tree with content, once there is one. */
+  firstTreeMs(): number | undefined;
+}
 
-  set(runs: RunSummary[]): void {
-    this.runs = runs;
-    this.changed.fire(undefined);
-  }
+class MlcycleExtension implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  readonly engines: Engines;
+  readonly runs: RunsTreeProvider;
+  readonly artifacts: ArtifactsTreeProvider;
+  readonly activatedAt = Date.now();
 
-  getChildren(element?: RunSummary): RunSummary[] {
-    return element ? [] : this.runs;
-  }
-
-  getTreeItem(run: RunSummary): vscode.TreeItem {
-    const item = new vscode.TreeItem(run.name ?? run.id, vscode.TreeItemCollapsibleState.None);
-    item.id = `${run.source.path}/${run.id}`;
-    item.description = Object.entries(run.metrics)
-      .slice(0, 2)
-      .map(([k, m]) => `${k} ${formatNumber(m.last)}`)
-      .join(' · ');
-    item.tooltip = `${run.status} · ${run.experiment ?? ''} · ${run.source.path}`;
-    item.iconPath = new vscode.ThemeIcon(run.status === 'RUNNING' ? 'sync~spin' : run.status === 'FAILED' ? 'error' : 'pass');
-    item.contextValue = 'run';
-    return item;
+  constructor(context: vscode.ExtensionContext) {
+    const track = <T extends vscode.Disposable>(d: T): T => {
+      this.disposables.push(d);
+      return d;
+    };
+    track(createLog());
+    this.engines = track(new Engines(context, path.join(context.extensionPath, 'dist')));
+    this.runs = track(new RunsTreeProvider(this.engines));
+    this.artifacts = track(new ArtifactsTreeProvider(this.engines));
+    const runsView = track(vscode.window.createTreeView('mlcycle.runs', { treeDataProvider: this.runs, canSelectMany: true, showCollapseAll: true }));
+    track(vscode.window.createTreeView('mlcycle.artifacts', { treeDataProvider: this.artifacts, showCollapseAll: true }));
+    track(
+      runsView.onDidChangeSelection((e) => {
+        this.artifacts.select(e.selection.flatMap((n: RunsNode) => (n.type === 'run' ? [{ folder: n.folder, run: n.run }] : [])));
+      }),
+    );
+    track(new RunsStatusBar(this.engines));
+    track(new Problems(this.engines));
+    track(vscode.workspace.registerTextDocumentContentProvider(RUN_SCHEME, track(new RunDetailsProvider(this.engines))));
+    const setContext = (key: string, value: unknown): void => void vscode.commands.executeCommand('setContext', key, value);
+    for (const d of registerCommands(this.engines, { runs: this.runs, runsView, artifacts: this.artifacts, setContext })) track(d);
+    track(
+      this.engines.onDidChange(() => {
+        setContext('mlcycle.hasRuns', this.engines.runs().length > 0);
+        setContext('mlcycle.scanning', this.engines.scanning);
+      }),
+    );
+    setContext('mlcycle.activated', true);
+    this.engines.start();
+    log.info(`activated in ${Date.now() - this.activatedAt} ms (${vscode.workspace.isTrusted ? 'trusted' : 'restricted mode: no git, nothing written outside .mlcycle/'})`);
   }
 
   dispose(): void {
-    this.changed.dispose();
+    for (const d of this.disposables.reverse()) d.dispose();
   }
 }
 
-/** What the extension hands to other extensions and to its in-host tests. */
-export interface MlcycleApi {
-  runsTree: vscode.TreeDataProvider<RunSummary>;
-}
-
 export function activate(context: vscode.ExtensionContext): MlcycleApi {
-  const log = vscode.window.createOutputChannel('MLCycle', { log: true });
-  const tree = new RunsTree();
-  const workspaces = new Map<string, Promise<Workspace>>();
-  context.subscriptions.push(log, tree, vscode.window.registerTreeDataProvider('mlcycle.runs', tree));
-
-  const open = (folder: vscode.WorkspaceFolder): Promise<Workspace> => {
-    let ws = workspaces.get(folder.uri.fsPath);
-    if (!ws) {
-      ws = Workspace.open(folder.uri.fsPath, { onNotice: (n) => log[n.level === 'info' ? 'info' : n.level === 'warning' ? 'warn' : 'error'](n.message) });
-      workspaces.set(folder.uri.fsPath, ws);
-    }
-    return ws;
-  };
-
-  const scan = async (): Promise<void> => {
-    const all: RunSummary[] = [];
-    for (const folder of vscode.workspace.workspaceFolders ?? []) {
-      try {
-        const ws = await open(folder);
-        const summary = await ws.ingestor.scan();
-        log.info(`scanned ${folder.uri.fsPath}: ${summary.sources.length} sources in ${summary.durationMs.toFixed(0)} ms`);
-        all.push(...ws.store.read((db) => listRuns(db)));
-      } catch (err) {
-        log.error(err as Error);
-        void vscode.window.showErrorMessage(`MLCycle could not scan ${folder.name}: ${(err as Error).message}`);
-      }
-    }
-    tree.set(all);
-  };
-
-  context.subscriptions.push(
-    vscode.commands.registerCommand('mlcycle.scanWorkspace', scan),
-    { dispose: () => void Promise.all([...workspaces.values()].map((p) => p.then((w) => w.close()))) },
-  );
-  void scan();
-  return { runsTree: tree };
+  try {
+    const ext = new MlcycleExtension(context);
+    context.subscriptions.push(ext);
+    return {
+      runsTree: ext.runs,
+      artifactsTree: ext.artifacts,
+      engines: ext.engines,
+      firstTreeMs: () => (ext.runs.firstChildren === undefined ? undefined : ext.runs.firstChildren - ext.activatedAt),
+    };
+  } catch (err) {
+    // VS Code says nothing when an extension fails to activate: say it, then rethrow.
+    void vscode.window.showErrorMessage(`MLCycle failed to start: ${(err as Error).message}`);
+    throw err;
+  }
 }
 
 export function deactivate(): void {
-  // Workspaces are closed (and flushed) by the disposable registered in activate.
+  // Everything is disposed through context.subscriptions.
 }

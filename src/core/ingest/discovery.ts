@@ -29,6 +29,8 @@ export const DEFAULT_EXCLUDED_NAMES: readonly string[] = [
 ];
 
 export interface DiscoveryOptions {
+  /** Only these folders (relative to the workspace folder) are scanned; none = all of it. */
+  include?: readonly string[];
   /** Extra globs, relative to the workspace folder (`data/**`, `**∕scratch`). */
   exclude?: readonly string[];
   /** Deepest folder level explored. */
@@ -56,6 +58,15 @@ export async function discover(
   const excludedNames = new Set(DEFAULT_EXCLUDED_NAMES);
   const userExclude = options.exclude?.length ? picomatch(options.exclude as string[], { dot: true }) : undefined;
   const maxDepth = options.maxDepth ?? 24;
+  const includes = (options.include ?? []).map((p) => p.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '')).filter((p) => p !== '' && p !== '.');
+  /** 'inside' an included folder, 'above' one (walk, but detect nothing here), or 'out'. */
+  const placement = (dir: string): 'inside' | 'above' | 'out' => {
+    if (includes.length === 0) return 'inside';
+    const rel = toStorePath(workspace, dir);
+    if (includes.some((inc) => rel === inc || rel.startsWith(inc + '/'))) return 'inside';
+    if (rel === '.' || includes.some((inc) => inc.startsWith(rel + '/'))) return 'above';
+    return 'out';
+  };
   let realWorkspace: string;
   try {
     realWorkspace = fs.realpathSync(workspace);
@@ -115,7 +126,7 @@ export async function discover(
     // A virtual environment is recognisable by its marker, whatever its name.
     if (files.includes('pyvenv.cfg') || dirs.includes('conda-meta')) return [];
     const skip = new Set<string>();
-    for (const adapter of adapters) {
+    for (const adapter of placement(dir) === 'inside' ? adapters : []) {
       const found = adapter.detect({ path: dir, dirs, files });
       if (!found) continue;
       roots.push(...found.roots);
@@ -128,6 +139,7 @@ export async function discover(
       if (skip.has(name) || excludedNames.has(name)) continue;
       const child = path.join(dir, name);
       if (userExclude && userExclude(toStorePath(workspace, child))) continue;
+      if (placement(child) === 'out') continue;
       try {
         const real = await fs.promises.realpath(child);
         if (visitedReal.has(real)) continue;

@@ -13,6 +13,7 @@ import {
 import { fromStorePath, toStorePath } from '../util/paths';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { GitContextResolver } from '../git/gitContext';
 import { discover } from './discovery';
 import { foldersBelow } from './readers';
 import { WorkerPool } from './workerPool';
@@ -32,6 +33,8 @@ import type {
 export interface ScanOptions {
   /** Re-read everything, ignoring fingerprints. */
   full?: boolean;
+  /** Only these folders of the workspace (relative paths); none = all. */
+  include?: readonly string[];
   exclude?: readonly string[];
   signal?: AbortSignal;
   /** Called as sources are read, for progress reports. */
@@ -99,6 +102,10 @@ class BatchingSink implements IngestSink {
     this.registryUpdate = { models, versions };
   }
 
+  allIds(): string[] {
+    return [...this.seen];
+  }
+
   /** Ids of the runs read (the first 100). */
   readIds(): string[] {
     return [...this.seen].slice(0, 100);
@@ -142,6 +149,16 @@ class BatchingSink implements IngestSink {
   }
 }
 
+export interface IngestorOptions {
+  adapters?: readonly SourceAdapter[];
+  /** Parsing threads; 0 reads everything on the calling thread. */
+  workers?: number;
+  /** Read git context for runs (default true). */
+  git?: boolean;
+  /** Where problems outside any file go (git missing, …). */
+  log?: (message: string) => void;
+}
+
 export interface SourceTarget {
   root: DetectedRoot;
   /** Changed paths under the root (from a watcher); none means "read it as a scan would". */
@@ -160,15 +177,24 @@ export class Ingestor {
   private lastRoots: DetectedRoot[] = [];
   private lastFolders: string[] = [];
   private readonly sourceWatch = new Map<string, string[]>();
+  private readonly gitResolver: GitContextResolver;
+  private gitReadAt = 0;
+
+  readonly adapters: readonly SourceAdapter[];
+  /** Whether runs get their git context (false in untrusted workspaces: no git process at all). */
+  readonly git: boolean;
+  /** Folders scans include and exclude when a call says nothing (watcher reconciliations). */
+  scope: { include?: readonly string[]; exclude?: readonly string[] } = {};
 
   constructor(
     readonly store: Store,
     readonly workspace: string,
-    readonly adapters: readonly SourceAdapter[] = defaultAdapters(),
-    /** Parsing threads; 0 reads everything on the calling thread. */
-    workers?: number,
+    options: IngestorOptions = {},
   ) {
-    this.pool = new WorkerPool(workers);
+    this.adapters = options.adapters ?? defaultAdapters();
+    this.git = options.git ?? true;
+    this.pool = new WorkerPool(options.workers);
+    this.gitResolver = new GitContextResolver({ enabled: this.git, ...(options.log ? { logger: options.log } : {}) });
   }
 
   /** Stops the worker threads. */
@@ -194,6 +220,7 @@ export class Ingestor {
 
   /** Scans the workspace; concurrent calls share one scan. */
   scan(options: ScanOptions = {}): Promise<ScanSummary> {
+    options = { ...this.scope, ...options };
     this.scanning ??= this.serialized(() => this.scanLoop(options)).finally(() => {
       this.scanning = undefined;
     });
@@ -220,8 +247,12 @@ export class Ingestor {
    * new store); the sources already known are left to their own events and the reconciliation.
    */
   rediscover(options: ScanOptions = {}): Promise<SourceScanSummary[]> {
+    options = { ...this.scope, ...options };
     return this.serialized(async () => {
-      const found = await discover(this.workspace, this.adapters, options.exclude ? { exclude: options.exclude } : {});
+      const found = await discover(this.workspace, this.adapters, {
+        ...(options.include ? { include: options.include } : {}),
+        ...(options.exclude ? { exclude: options.exclude } : {}),
+      });
       const known = new Set(this.lastRoots.map((r) => r.path));
       const fresh = found.roots.filter((r) => !known.has(r.path));
       this.lastFolders = found.folders;
@@ -266,7 +297,13 @@ export class Ingestor {
   private async scanOnce(options: ScanOptions): Promise<ScanSummary> {
     const started = performance.now();
     this.store.reloadIfChanged();
+    // A scan sees the repository as it is now (new commits, a switched branch), at most once a minute.
+    if (Date.now() - this.gitReadAt > 60_000) {
+      this.gitResolver.invalidate();
+      this.gitReadAt = Date.now();
+    }
     const found = await discover(this.workspace, this.adapters, {
+      ...(options.include ? { include: options.include } : {}),
       ...(options.exclude ? { exclude: options.exclude } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
@@ -297,6 +334,46 @@ export class Ingestor {
     };
   }
 
+  /**
+   * Git context of the runs just read: the commit they started from (recorded by the tool, else
+   * the nearest before their start), branch, dirty state, remote. Cached per repository.
+   */
+  private async applyGitContext(root: DetectedRoot, sourcePath: string, runIds: string[]): Promise<void> {
+    const rows = this.store.read(
+      (db) =>
+        db.exec(
+          `SELECT r.native_id, r.path, r.start_time, (SELECT value FROM tags t WHERE t.run_id = r.id AND t.key = 'mlflow.source.git.commit')
+           FROM runs r JOIN sources s ON s.id = r.source_id WHERE s.path = ?`,
+          [sourcePath],
+        )[0]?.values ?? [],
+    );
+    const wanted = new Set(runIds);
+    const fallback = fs.statSync(root.path, { throwIfNoEntry: false })?.isDirectory() ? root.path : path.dirname(root.path);
+    const updates: [string | null, string | null, number | null, string | null, string][] = [];
+    await Promise.all(
+      rows
+        .filter(([id]) => wanted.has(String(id)))
+        .map(async ([id, runPath, start, recorded]) => {
+          const folder = runPath ? fromStorePath(this.workspace, String(runPath)) : fallback;
+          const ctx = await this.gitResolver.resolve(folder, start === null ? null : Number(start), recorded === null || recorded === undefined ? null : String(recorded));
+          if (ctx) updates.push([ctx.commit, ctx.branch, ctx.dirty === null ? null : ctx.dirty ? 1 : 0, ctx.remote, String(id)]);
+        }),
+    );
+    if (updates.length === 0) return;
+    this.store.mutate((db) => {
+      const stmt = db.prepare(
+        `UPDATE runs SET git_commit = ?, git_branch = ?, git_dirty = ?, git_remote = ?
+         WHERE native_id = ? AND source_id = (SELECT id FROM sources WHERE path = ?)
+           AND (git_commit IS NOT ? OR git_branch IS NOT ? OR git_dirty IS NOT ? OR git_remote IS NOT ?)`,
+      );
+      try {
+        for (const u of updates) stmt.run([...u, sourcePath, u[0], u[1], u[2], u[3]]);
+      } finally {
+        stmt.free();
+      }
+    });
+  }
+
   private async readSource(
     adapter: SourceAdapter,
     root: DetectedRoot,
@@ -323,6 +400,7 @@ export class Ingestor {
         return { kind: root.kind, path: sourcePath, runs: known.size, runsRead: sink.runsRead, diagnostics: 0 };
       }
       sink.flush((w) => w.finish(result));
+      if (this.git && sink.runsRead > 0) await this.applyGitContext(root, sourcePath, sink.allIds());
       if (!result.partial || result.watch) this.sourceWatch.set(sourcePath, result.watch ?? defaultWatch(root));
       const diagnostics = this.store.read((db) => countSourceDiagnostics(db, sourcePath));
       const runs = result.partial ? known.size + sink.newRuns(known) - (result.removedRunIds?.length ?? 0) : result.presentRunIds.length;

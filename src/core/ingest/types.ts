@@ -35,7 +35,7 @@ export interface ExperimentData {
 }
 
 export interface ArtifactEntry {
-  /** Path relative to the run's artifact root, '/' separated. */
+  /** Path relative to the run's artifact folder (RunRecord.artifactDir, else its path), '/' separated. */
   path: string;
   kind: 'file' | 'dir' | 'model';
   size: number | null;
@@ -64,6 +64,8 @@ export interface RunRecord {
   /** Absolute folder of the run on disk, when it has one. */
   path: string | null;
   artifactUri: string | null;
+  /** Absolute folder that the run's artifact paths are relative to (default: `path`). */
+  artifactDir?: string | null;
 }
 
 /**

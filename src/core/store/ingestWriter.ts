@@ -125,12 +125,12 @@ export class SourceWriter {
       return s;
     };
     this.st = {
-      runUpsert: p(`INSERT INTO runs (source_id, native_id, experiment_id, name, status, start_time, end_time, deleted, parent_id, user, path, artifact_uri, state)
-                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+      runUpsert: p(`INSERT INTO runs (source_id, native_id, experiment_id, name, status, start_time, end_time, deleted, parent_id, user, path, artifact_uri, state, artifact_dir)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                     ON CONFLICT (source_id, native_id) DO UPDATE SET experiment_id = excluded.experiment_id, name = excluded.name,
                       status = excluded.status, start_time = excluded.start_time, end_time = excluded.end_time, deleted = excluded.deleted,
                       parent_id = excluded.parent_id, user = excluded.user, path = excluded.path, artifact_uri = excluded.artifact_uri,
-                      state = excluded.state`),
+                      state = excluded.state, artifact_dir = excluded.artifact_dir`),
       runId: p('SELECT id FROM runs WHERE source_id = ? AND native_id = ?'),
       expId: p('SELECT id FROM experiments WHERE source_id = ? AND native_id = ?'),
       paramsDel: p('DELETE FROM params WHERE run_id = ?'),
@@ -218,6 +218,7 @@ export class SourceWriter {
       r.path === null ? null : toStorePath(this.workspace, r.path),
       r.artifactUri,
       update.state === undefined ? null : JSON.stringify(update.state),
+      r.artifactDir ? toStorePath(this.workspace, r.artifactDir) : null,
     ]);
     const runId = Number(this.scalar(this.st.runId, [this.sourceId, r.nativeId]));
     if (update.params) {

@@ -31,6 +31,10 @@ export interface RunSummary {
   /** Run folder relative to the workspace, when it has one. */
   path: string | null;
   artifactUri: string | null;
+  /** Folder the artifact paths are relative to (relative to the workspace), when not `path`. */
+  artifactDir: string | null;
+  /** Where the run's code came from, when known. */
+  git: { commit: string | null; branch: string | null; dirty: boolean | null; remote: string | null };
   params: Record<string, string>;
   metrics: Record<string, MetricSummary>;
   tags: Record<string, string>;
@@ -119,7 +123,7 @@ function str(v: SqlValue | undefined): string | null {
 }
 
 const RUN_COLUMNS = `r.id, r.native_id, r.name, e.name, e.native_id, s.kind, s.path, r.status, r.start_time, r.end_time,
-  r.deleted, r.parent_id, r.user, r.path, r.artifact_uri`;
+  r.deleted, r.parent_id, r.user, r.path, r.artifact_uri, r.artifact_dir, r.git_commit, r.git_branch, r.git_dirty, r.git_remote`;
 
 function runFromRow(row: SqlValue[]): RunSummary {
   return {
@@ -137,6 +141,8 @@ function runFromRow(row: SqlValue[]): RunSummary {
     user: str(row[12]),
     path: str(row[13]),
     artifactUri: str(row[14]),
+    artifactDir: str(row[15]),
+    git: { commit: str(row[16]), branch: str(row[17]), dirty: row[18] === null || row[18] === undefined ? null : row[18] === 1, remote: str(row[19]) },
     params: {},
     metrics: {},
     tags: {},
@@ -341,4 +347,54 @@ export function listSourceModels(db: Database): SourceModelRow[] {
     });
   }
   return models;
+}
+
+/** The light view of every run the sidebar shows: no params or tags, last metric values only. */
+export interface RunListItem {
+  uid: number;
+  id: string;
+  name: string | null;
+  experiment: string | null;
+  experimentId: string | null;
+  source: { kind: string; path: string };
+  status: RunStatus;
+  startTime: number | null;
+  endTime: number | null;
+  deleted: boolean;
+  parentId: string | null;
+  path: string | null;
+  metrics: Record<string, number | null>;
+  gitCommit: string | null;
+}
+
+export function listRunItems(db: Database, filter: { includeDeleted?: boolean } = {}): RunListItem[] {
+  const runs = rows(
+    db,
+    `SELECT r.id, r.native_id, r.name, e.name, e.native_id, s.kind, s.path, r.status, r.start_time, r.end_time, r.deleted, r.parent_id,
+            r.path, r.git_commit
+     FROM runs r JOIN sources s ON s.id = r.source_id LEFT JOIN experiments e ON e.id = r.experiment_id
+     ${filter.includeDeleted ? '' : 'WHERE r.deleted = 0'}
+     ORDER BY r.start_time IS NULL, r.start_time DESC, r.native_id`,
+  ).map((r) => ({
+    uid: Number(r[0]),
+    id: String(r[1]),
+    name: str(r[2]),
+    experiment: str(r[3]),
+    experimentId: str(r[4]),
+    source: { kind: String(r[5]), path: String(r[6]) },
+    status: String(r[7]) as RunStatus,
+    startTime: num(r[8]),
+    endTime: num(r[9]),
+    deleted: r[10] === 1,
+    parentId: str(r[11]),
+    path: str(r[12]),
+    metrics: {} as Record<string, number | null>,
+    gitCommit: str(r[13]),
+  }));
+  const byUid = new Map(runs.map((r) => [r.uid, r]));
+  for (const [runId, key, last] of rows(db, 'SELECT run_id, key, last FROM metrics')) {
+    const r = byUid.get(Number(runId));
+    if (r) r.metrics[String(key)] = num(last);
+  }
+  return runs;
 }

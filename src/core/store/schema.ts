@@ -189,6 +189,8 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE runs ADD COLUMN git_branch TEXT;
       ALTER TABLE runs ADD COLUMN git_dirty INTEGER;
       ALTER TABLE runs ADD COLUMN git_remote TEXT;
+      -- The folder a run's artifact paths are relative to, when it is not the run's folder.
+      ALTER TABLE runs ADD COLUMN artifact_dir TEXT;
     `,
   },
 ];

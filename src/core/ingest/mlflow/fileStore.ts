@@ -359,6 +359,7 @@ export function readRun(runDir: string, runId: string, known: KnownRun | undefin
 
   // Artifacts and inputs change rarely; read them when the run is first seen or re-read whole.
   const artifactDir = resolveArtifactDir(run.artifactUri, ctx.root, runDir, ctx.experimentId, runId, ctx.workspace);
+  run.artifactDir = artifactDir ?? null;
   update.artifacts = artifactDir ? listArtifacts(artifactDir, diags, ctx.workspace) : [];
   update.inputs = hasDir('inputs') ? readRunInputs(path.join(runDir, 'inputs'), diags) : [];
   return update;

@@ -322,6 +322,7 @@ class RunReader {
     const dbDir = path.dirname(dbFile);
     const expId = r.experimentId ?? '0';
     const artifactDir = resolveArtifactDir(r.artifactUri, path.join(dbDir, 'mlruns'), path.join(dbDir, 'mlruns', expId, r.id), expId, r.id, workspace);
+    run.artifactDir = artifactDir ?? null;
     update.artifacts = artifactDir ? listArtifacts(artifactDir, diags, workspace) : [];
     return update;
   }
