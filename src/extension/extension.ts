@@ -55,8 +55,10 @@ class MlcycleExtension implements vscode.Disposable {
         setContext('mlcycle.scanning', this.engines.scanning);
       }),
     );
+    setContext('mlcycle.scanning', true); // until the first scan ends: no "found nothing" message before
     setContext('mlcycle.activated', true);
     this.engines.start();
+    if (this.engines.all().length === 0) setContext('mlcycle.scanning', false);
     log.info(`activated in ${Date.now() - this.activatedAt} ms (${vscode.workspace.isTrusted ? 'trusted' : 'restricted mode: no git, nothing written outside .mlcycle/'})`);
   }
 

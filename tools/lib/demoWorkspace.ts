@@ -39,6 +39,8 @@ export interface DemoSummary {
   folder: string;
   runs: number;
   malformedFile: string;
+  /** Runs left RUNNING, for a live writer to grow (tools/lib/demoLive.ts). */
+  live: { mlflowRunDir: string };
 }
 
 /** Writes the demo workspace into `folder` (which is emptied first). */
@@ -126,6 +128,22 @@ export async function writeDemoWorkspace(folder: string): Promise<DemoSummary> {
   }
   t0 += day / 2;
 
+  // A run still training: `npm start` keeps appending to it (tools/lib/demoLive.ts).
+  const liveT0 = Date.now() - 60_000;
+  const liveDir = writeRun(mlruns, {
+    experimentId: churnId,
+    runId: hexId(rand),
+    name: 'gbt-live',
+    status: 'RUNNING',
+    startTime: liveT0,
+    params: { learning_rate: '0.04', max_depth: '6', n_estimators: '600', subsample: '0.8' },
+    tags: { 'mlflow.source.name': 'train.py', 'mlflow.source.type': 'LOCAL' },
+    metrics: {
+      train_loss: curve(rand, { steps: 8, start: 0.69, end: 0.3, noise: 0.02, t0: liveT0, stepMs: 5000 }),
+      accuracy: curve(rand, { steps: 8, start: 0.5, end: 0.8, noise: 0.01, t0: liveT0, stepMs: 5000 }),
+    },
+  });
+
   // A run deleted from the MLflow UI: it stays on disk, marked deleted.
   writeRun(mlruns, {
     experimentId: churnId,
@@ -164,7 +182,7 @@ export async function writeDemoWorkspace(folder: string): Promise<DemoSummary> {
       'finished, failed, nested and deleted runs, a model registry with aliases, and one malformed metric file;\n' +
       'and an MLflow tracking database (`fraud/mlflow.db`, the default backend since MLflow 3.7).\n',
   );
-  return { folder, runs: configs.length + 1 + 3 + 1 + dbRuns, malformedFile: malformed };
+  return { folder, runs: configs.length + 1 + 3 + 1 + 1 + dbRuns, malformedFile: malformed, live: { mlflowRunDir: liveDir } };
 }
 
 /** An MLflow tracking database with MLflow's own schema, as `mlflow` ≥ 3.7 writes by default. */
