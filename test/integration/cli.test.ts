@@ -80,7 +80,7 @@ describe('mlcycle CLI', function () {
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /2 sources found/);
     assert.match(first.stdout, /mlflow-sqlite\s+fraud\/mlflow\.db\s+3\s+3\s+0/);
-    assert.match(first.stdout, /mlflow\s+mlruns\s+10\s+10\s+1/);
+    assert.match(first.stdout, /mlflow\s+mlruns\s+11\s+11\s+1/);
     const rel = path.relative(folder, demo.malformedFile).split(path.sep).join('/');
     assert.ok(first.stdout.includes(`error   ${rel}:2  value "0.9x3" is not a number`), first.stdout);
     const again = json<{ sources: { runs: number; runsRead: number }[] }>('scan', folder, '--json');
@@ -88,7 +88,7 @@ describe('mlcycle CLI', function () {
       again.sources.map((s) => [s.runs, s.runsRead]),
       [
         [3, 0],
-        [10, 0],
+        [11, 0],
       ],
     );
   });
@@ -145,6 +145,7 @@ describe('mlcycle CLI', function () {
       parentId: parent,
       deleted: false,
       path: `mlruns/5/${'2'.repeat(32)}`,
+      git: { commit: null, branch: null, dirty: null, remote: null },
     });
     const all = json<RunJson[]>('runs', folder, '--json', '--deleted', '--no-scan');
     const deleted = all.find((r) => r.id === '3'.repeat(32))!;

@@ -170,8 +170,9 @@ export interface ReadContext {
 
 /**
  * A node of the lineage graph. `file` and `dir` keys are absolute paths (stored relative to the
- * workspace); `run` keys are native run ids of the same source; other kinds use their own keys
- * (a DVC stage is `<dvc.yaml path relative to the source>:<stage name>`).
+ * workspace); `run` keys are native run ids of the same source; other kinds use keys of their
+ * own within the source (a DVC stage is `<dvc.yaml path relative to the source>:<stage name>`),
+ * stored prefixed with the source's path.
  */
 export interface LineageNode {
   kind: 'file' | 'dir' | 'stage' | 'run' | 'dataset' | 'model' | 'param';

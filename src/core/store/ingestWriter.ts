@@ -354,8 +354,10 @@ export class SourceWriter {
 
   /** Replaces the source's lineage edges (nothing is written when they are the same). */
   lineage(edges: LineageEdge[]): void {
+    // Files are keyed by their workspace path; everything else a source names (runs, stages,
+    // params, its declared models) belongs to that source, so two projects never share a node.
     const nodeKey = (n: LineageNode): string =>
-      n.kind === 'file' || n.kind === 'dir' ? toStorePath(this.workspace, n.key) : n.kind === 'run' ? `${this.sourcePath}#${n.key}` : n.key;
+      n.kind === 'file' || n.kind === 'dir' ? toStorePath(this.workspace, n.key) : n.kind === 'run' ? `${this.sourcePath}#${n.key}` : `${this.sourcePath}:${n.key}`;
     const rowsOf = edges.map((e) => [
       e.from.kind,
       nodeKey(e.from),
