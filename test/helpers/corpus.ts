@@ -10,10 +10,10 @@ export function corpusPath(...parts: string[]): string {
   return path.join(CORPUS, ...parts);
 }
 
-/** A writable copy of a corpus folder inside a fresh temp workspace; returns the workspace. */
+/** A writable copy of a corpus folder (the whole corpus without arguments) inside a fresh temp workspace. */
 export function corpusWorkspace(...parts: string[]): string {
   const ws = tempDir();
-  copyTree(corpusPath(...parts), path.join(ws, path.basename(parts[parts.length - 1]!)));
+  copyTree(corpusPath(...parts), path.join(ws, parts.length > 0 ? path.basename(parts[parts.length - 1]!) : 'corpus'));
   return ws;
 }
 

@@ -198,6 +198,18 @@ describe('mlcycle CLI', function () {
     );
   });
 
+  it('runs --json covers every source kind of the corpus, source.kind naming the reader', () => {
+    const folder = corpusWorkspace();
+    const runs = json<RunJson[]>('runs', folder, '--json');
+    assert.deepEqual(
+      [...new Set(runs.map((r) => r.source.kind))].sort(),
+      ['dvc', 'huggingface', 'keras', 'lightning', 'mlflow', 'tensorboard', 'ultralytics'],
+    );
+    const yolo = runs.find((r) => r.source.kind === 'ultralytics' && r.source.path.includes('Resume_OCR_YOLOv11'))!;
+    assert.equal(yolo.experiment, 'detect');
+    assert.ok(Object.keys(yolo.metrics).includes('metrics/mAP50(B)'));
+  });
+
   it('never writes into the scanned tree except .mlcycle/', async () => {
     const folder = path.join(tempDir(), 'demo');
     await writeDemoWorkspace(folder);
