@@ -78,17 +78,24 @@ describe('mlcycle CLI', function () {
     const demo = await writeDemoWorkspace(folder);
     const first = mlcycle('scan', folder);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /2 sources found/);
+    assert.match(first.stdout, /9 sources found/);
     assert.match(first.stdout, /mlflow-sqlite\s+fraud\/mlflow\.db\s+3\s+3\s+0/);
     assert.match(first.stdout, /mlflow\s+mlruns\s+11\s+11\s+1/);
     const rel = path.relative(folder, demo.malformedFile).split(path.sep).join('/');
     assert.ok(first.stdout.includes(`error   ${rel}:2  value "0.9x3" is not a number`), first.stdout);
     const again = json<{ sources: { runs: number; runsRead: number }[] }>('scan', folder, '--json');
     assert.deepEqual(
-      again.sources.map((s) => [s.runs, s.runsRead]),
+      again.sources.map((s) => [s.kind, s.runs, s.runsRead]),
       [
-        [3, 0],
-        [11, 0],
+        ['huggingface', 1, 0],
+        ['dvc', 1, 0],
+        ['mlflow-sqlite', 3, 0],
+        ['keras', 1, 0],
+        ['lightning', 2, 0],
+        ['mlflow', 11, 0],
+        ['plain', 1, 0],
+        ['ultralytics', 1, 0],
+        ['tensorboard', 1, 0],
       ],
     );
   });
