@@ -14,25 +14,15 @@
 //   --small    the small workload (200 runs) for a quick check
 //   --repeat N cold ingests to run (the median counts)
 //   --quiet L  before each measurement wait (≤ 3 min) for the 1-minute load average to drop below L
-import { execFileSync, fork } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { formatProfile, summarizeCpuProfile, type ProfileSummary } from './lib/cpuProfile';
 import type { Phase, PhaseResult } from './lib/ingestChild';
-import {
-  expectedCounts,
-  generateMlruns,
-  GENERATOR_VERSION,
-  REFERENCE_WORKLOAD,
-  SMALL_WORKLOAD,
-  type MlrunsOptions,
-  type MlrunsSummary,
-} from './lib/mlrunsGenerator';
+import { expectedCounts, REFERENCE_WORKLOAD, SMALL_WORKLOAD, type MlrunsOptions } from './lib/mlrunsGenerator';
+import { codeVersion, machine, median, mib, pass, s, table, waitForQuiet } from './lib/report';
+import { BENCH_DIR, ensureWorkload, log, PROJECT } from './lib/workload';
 
-const PROJECT = path.resolve(__dirname, '..');
-const BENCH_DIR = path.join(PROJECT, '.bench');
 const CHILD = path.join(__dirname, 'lib', 'ingestChild.ts');
 const CHILD_TIMEOUT_MS = 30 * 60_000;
 
@@ -92,66 +82,7 @@ function parseArgs(argv: string[]): Args {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Workload, reused across runs while its manifest matches
-
-interface Manifest {
-  generatorVersion: number;
-  options: MlrunsOptions;
-  mlruns: string;
-  summary: MlrunsSummary;
-  generatedAt: string;
-  generationMs: number;
-}
-
-function workloadKey(o: MlrunsOptions): string {
-  return `mlruns-r${o.runs}-e${o.experiments}-p${o.params}-m${o.metrics}-s${o.steps}-t${o.tags}-seed${o.seed}`;
-}
-
-function ensureWorkload(options: MlrunsOptions): { workspace: string; manifest: Manifest; reused: boolean } {
-  const workspace = path.join(BENCH_DIR, workloadKey(options));
-  const mlruns = path.join(workspace, 'mlruns');
-  const manifestFile = path.join(workspace, 'manifest.json');
-  try {
-    const m = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as Manifest;
-    if (
-      m.generatorVersion === GENERATOR_VERSION &&
-      m.mlruns === mlruns &&
-      JSON.stringify(m.options) === JSON.stringify(options) &&
-      fs.existsSync(mlruns)
-    ) {
-      return { workspace, manifest: m, reused: true };
-    }
-  } catch {
-    // no manifest (or an unreadable one): generate
-  }
-  fs.rmSync(workspace, { recursive: true, force: true });
-  fs.mkdirSync(workspace, { recursive: true });
-  const expected = expectedCounts(options);
-  log(`generating ${options.runs} runs (${expected.files} files, ${expected.points} points) into ${path.relative(PROJECT, mlruns)} …`);
-  const started = performance.now();
-  const summary = generateMlruns(mlruns, options, (p) => {
-    if (p.runsWritten % 2000 === 0) log(`  ${p.runsWritten}/${p.runs} runs written`);
-  });
-  const manifest: Manifest = {
-    generatorVersion: GENERATOR_VERSION,
-    options,
-    mlruns,
-    summary,
-    generatedAt: new Date().toISOString(),
-    generationMs: Math.round(performance.now() - started),
-  };
-  // Written last: a generation that was interrupted has no manifest and is redone.
-  fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + '\n');
-  log(`  done in ${(manifest.generationMs / 1000).toFixed(1)} s (${(summary.bytes / 1e6).toFixed(0)} MB of file content)`);
-  return { workspace, manifest, reused: false };
-}
-
-// ---------------------------------------------------------------------------------------------
 // Children
-
-function log(message: string): void {
-  process.stderr.write(message + '\n');
-}
 
 function runChild(phase: Phase, workspace: string, extraExecArgv: string[] = []): Promise<PhaseResult> {
   return new Promise((resolve, reject) => {
@@ -175,80 +106,6 @@ function runChild(phase: Phase, workspace: string, extraExecArgv: string[] = [])
       else reject(new Error(`the ${phase} child exited (${signal ?? code}) without a result`));
     });
   });
-}
-
-/** Waits until the 1-minute load average is below `limit`, for at most 3 minutes. */
-async function waitForQuiet(limit: number): Promise<void> {
-  const until = Date.now() + 3 * 60_000;
-  let said = false;
-  while (os.loadavg()[0]! >= limit && Date.now() < until) {
-    if (!said) log(`  waiting for the load average (${os.loadavg()[0]!.toFixed(1)}) to drop below ${limit} …`);
-    said = true;
-    await new Promise((r) => setTimeout(r, 5000));
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Report
-
-const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
-const mib = (bytes: number): number => bytes / (1024 * 1024);
-const pass = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
-const median = (xs: number[]): number => {
-  const v = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(v.length / 2);
-  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
-};
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]): string => '| ' + r.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
-  return [line(rows[0]!), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.slice(1).map(line)].join('\n');
-}
-
-function machine(): Record<string, string | number> {
-  const cpus = os.cpus();
-  let fsType = '';
-  try {
-    fsType = fs.readFileSync('/proc/mounts', 'utf8').split('\n').find((l) => l.split(' ')[1] === '/')?.split(' ')[2] ?? '';
-  } catch {
-    // not Linux
-  }
-  const sqlJsVersion = (JSON.parse(fs.readFileSync(path.join(PROJECT, 'node_modules', 'sql.js', 'package.json'), 'utf8')) as { version: string }).version;
-  return {
-    nproc: os.availableParallelism(),
-    cpu: cpus[0]?.model ?? '?',
-    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    node: process.version,
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-    rootFs: fsType,
-    sqlJs: sqlJsVersion,
-  };
-}
-
-/** Which code was measured: the commit, and a hash of src/ as it is on disk (it may be edited). */
-function codeVersion(): { commit: string; srcChanged: boolean; srcHash: string } {
-  const git = (...a: string[]): string => {
-    try {
-      return execFileSync('git', a, { cwd: PROJECT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    } catch {
-      return '';
-    }
-  };
-  const hash = createHash('sha256');
-  const walk = (dir: string): void => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile()) hash.update(path.relative(PROJECT, p)).update('\0').update(fs.readFileSync(p)).update('\0');
-    }
-  };
-  walk(path.join(PROJECT, 'src'));
-  return {
-    commit: git('rev-parse', '--short', 'HEAD') || '?',
-    srcChanged: git('status', '--porcelain', '--', 'src') !== '',
-    srcHash: hash.digest('hex').slice(0, 12),
-  };
 }
 
 // ---------------------------------------------------------------------------------------------

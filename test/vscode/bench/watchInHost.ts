@@ -91,7 +91,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const round = (x: number): number => Math.round(x * 10) / 10;
 
 function perProcess(serverPid: number): ProcessWatches[] {
-  return processTree(serverPid).map((pid) => ({ pid, command: commandOf(pid, 160), watches: inotifyWatches(pid) }));
+  // The command lines all start with the same Node path: keep their ends, which tell the processes apart.
+  return processTree(serverPid).map((pid) => ({ pid, command: commandOf(pid, 2000).slice(-110), watches: inotifyWatches(pid) }));
 }
 
 function totalWatches(serverPid: number): number {
