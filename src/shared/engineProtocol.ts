@@ -1,8 +1,7 @@
 // The one message protocol between the extension host and an engine worker (one worker per
 // workspace folder, running src/core: store, ingest, watch). The host never touches the
 // database: sql.js work, scans and file watching stay off the editor's event loop.
-import type { ArtifactRow, DiagnosticRow, MetricSummary, RunDetail } from '../core/store/queries';
-import type { RunStatus } from '../core/ingest/types';
+import type { ArtifactRow, DiagnosticRow, MetricSummary, RunDetail, RunListItem } from '../core/store/queries';
 
 export interface EngineSettings {
   /** Folders (relative to the workspace folder) to scan; empty = all of it. */
@@ -24,23 +23,7 @@ export interface EngineInit extends EngineSettings {
 }
 
 /** What the Runs tree needs of a run: light enough to send 10,000 of them. */
-export interface TreeRun {
-  uid: number;
-  id: string;
-  name: string | null;
-  experiment: string | null;
-  experimentId: string | null;
-  source: { kind: string; path: string };
-  status: RunStatus;
-  startTime: number | null;
-  endTime: number | null;
-  deleted: boolean;
-  parentId: string | null;
-  path: string | null;
-  /** Last value of each metric (NaN as null). */
-  metrics: Record<string, number | null>;
-  gitCommit: string | null;
-}
+export type TreeRun = RunListItem;
 
 export interface TreeSource {
   kind: string;

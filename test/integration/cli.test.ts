@@ -83,7 +83,7 @@ describe('mlcycle CLI', function () {
     assert.match(first.stdout, /mlflow\s+mlruns\s+11\s+11\s+1/);
     const rel = path.relative(folder, demo.malformedFile).split(path.sep).join('/');
     assert.ok(first.stdout.includes(`error   ${rel}:2  value "0.9x3" is not a number`), first.stdout);
-    const again = json<{ sources: { runs: number; runsRead: number }[] }>('scan', folder, '--json');
+    const again = json<{ sources: { kind: string; runs: number; runsRead: number }[] }>('scan', folder, '--json');
     assert.deepEqual(
       again.sources.map((s) => [s.kind, s.runs, s.runsRead]),
       [

@@ -74,8 +74,13 @@ export function listDir(dir: string, diags: Diagnostic[] | undefined): DirEntrie
 }
 
 /** Reads a YAML mapping; an empty, truncated or malformed file yields a diagnostic. */
-export function readYamlMapping(file: string, diags: Diagnostic[]): Record<string, YamlValue> | undefined {
-  const text = readText(file, diags);
+export function readYamlMapping(file: string, diags: Diagnostic[], maxBytes?: number): Record<string, YamlValue> | undefined {
+  return readYamlDocument(file, diags, maxBytes)?.map;
+}
+
+/** A YAML mapping with its text (for readers that keep the written form of scalars). */
+export function readYamlDocument(file: string, diags: Diagnostic[], maxBytes?: number): { text: string; map: Record<string, YamlValue> } | undefined {
+  const text = readTextFile(file, diags, maxBytes);
   if (text === undefined) return undefined;
   if (text.trim() === '') {
     diags.push({ severity: 'error', file, message: 'the file is empty (a write may have been interrupted)' });
@@ -90,7 +95,7 @@ export function readYamlMapping(file: string, diags: Diagnostic[]): Record<strin
     diags.push({ severity: 'error', file, message: 'expected a YAML mapping of keys to values' });
     return undefined;
   }
-  return value;
+  return { text, map: value };
 }
 
 /**

@@ -370,27 +370,28 @@ export interface RunListItem {
 export function listRunItems(db: Database, filter: { includeDeleted?: boolean } = {}): RunListItem[] {
   const runs = rows(
     db,
-    `SELECT r.id, r.native_id, r.name, e.name, e.native_id, s.kind, s.path, r.status, r.start_time, r.end_time, r.deleted, r.parent_id,
-            r.path, r.git_commit
-     FROM runs r JOIN sources s ON s.id = r.source_id LEFT JOIN experiments e ON e.id = r.experiment_id
+    `SELECT ${RUN_COLUMNS} FROM runs r JOIN sources s ON s.id = r.source_id LEFT JOIN experiments e ON e.id = r.experiment_id
      ${filter.includeDeleted ? '' : 'WHERE r.deleted = 0'}
      ORDER BY r.start_time IS NULL, r.start_time DESC, r.native_id`,
-  ).map((r) => ({
-    uid: Number(r[0]),
-    id: String(r[1]),
-    name: str(r[2]),
-    experiment: str(r[3]),
-    experimentId: str(r[4]),
-    source: { kind: String(r[5]), path: String(r[6]) },
-    status: String(r[7]) as RunStatus,
-    startTime: num(r[8]),
-    endTime: num(r[9]),
-    deleted: r[10] === 1,
-    parentId: str(r[11]),
-    path: str(r[12]),
-    metrics: {} as Record<string, number | null>,
-    gitCommit: str(r[13]),
-  }));
+  ).map((row): RunListItem => {
+    const r = runFromRow(row);
+    return {
+      uid: r.uid,
+      id: r.id,
+      name: r.name,
+      experiment: r.experiment,
+      experimentId: r.experimentId,
+      source: r.source,
+      status: r.status,
+      startTime: r.startTime,
+      endTime: r.endTime,
+      deleted: r.deleted,
+      parentId: r.parentId,
+      path: r.path,
+      metrics: {},
+      gitCommit: r.git.commit,
+    };
+  });
   const byUid = new Map(runs.map((r) => [r.uid, r]));
   for (const [runId, key, last] of rows(db, 'SELECT run_id, key, last FROM metrics')) {
     const r = byUid.get(Number(runId));

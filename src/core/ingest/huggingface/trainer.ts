@@ -26,7 +26,7 @@ import type {
   SourceAdapter,
   SourceReadResult,
 } from '../types';
-import { flattenParams, paramText } from '../plain/flatten';
+import { flattenParams, paramText } from '../common/flatten';
 
 const KIND = 'huggingface';
 const CHECKPOINT = /^checkpoint-(\d+)$/;

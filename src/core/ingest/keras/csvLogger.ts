@@ -11,7 +11,7 @@ import type { Series } from '../../store/seriesCodec';
 import { parseInteger } from '../../util/numbers';
 import { encodeMetrics, notTextReason, statOrUndefined } from '../readers';
 import type { Detection, DetectedRoot, Diagnostic, DirectoryView, KnownRun, ReadContext, RunRecord, SourceAdapter, SourceReadResult } from '../types';
-import { firstLine, parseCell, readCsvLog, type CsvPosition, type CsvRow } from './csvLog';
+import { firstLine, parseCell, readCsvLog, type CsvPosition, type CsvRow } from '../common/csvLog';
 
 const KIND = 'keras';
 

@@ -10,7 +10,7 @@ import type { Series } from '../../store/seriesCodec';
 import { encodeMetrics, listDir, readJsonFile, readTextFile, statOrUndefined } from '../readers';
 import { isMapping, parseYamlText } from '../../util/yamlFlat';
 import type { ArtifactEntry, Detection, DetectedRoot, Diagnostic, DirectoryView, ReadContext, RunUpdate, SourceAdapter, SourceReadResult } from '../types';
-import { flattenMetrics, flattenParams, rawYamlScalars } from './flatten';
+import { flattenMetrics, flattenParams, rawYamlScalars } from '../common/flatten';
 
 const KIND = 'plain';
 export const MODEL_FILE = /\.(pkl|joblib|onnx|pt|safetensors|h5|keras)$/i;

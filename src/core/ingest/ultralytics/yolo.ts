@@ -10,8 +10,7 @@ import * as path from 'node:path';
 import type { Series } from '../../store/seriesCodec';
 import { parseInteger, parsePythonFloat } from '../../util/numbers';
 import type { YamlValue } from '../../util/yamlFlat';
-import { isMapping, parseYamlText } from '../../util/yamlFlat';
-import { encodeMetrics, listDir, readTextFile, statOrUndefined } from '../readers';
+import { encodeMetrics, listDir, readYamlDocument, statOrUndefined } from '../readers';
 import type {
   ArtifactEntry,
   Detection,
@@ -26,8 +25,8 @@ import type {
   SourceAdapter,
   SourceReadResult,
 } from '../types';
-import { parseCell, readCsvLog, type CsvPosition } from '../keras/csvLog';
-import { flattenParams, rawYamlScalars } from '../plain/flatten';
+import { parseCell, readCsvLog, type CsvPosition } from '../common/csvLog';
+import { flattenParams, rawYamlScalars } from '../common/flatten';
 
 const KIND = 'ultralytics';
 
@@ -135,22 +134,9 @@ function same(a: ([number, number] | null)[], b: ([number, number] | null)[]): b
 
 /** Reads a config YAML (args.yaml, opt.yaml, hyp.yaml) into its mapping and flat params. */
 function readConfig(file: string, diags: Diagnostic[]): { map: Record<string, YamlValue>; params: Record<string, string> } | undefined {
-  const text = readTextFile(file, diags, 4 * 1024 * 1024);
-  if (text === undefined) return undefined;
-  if (text.trim() === '') {
-    diags.push({ severity: 'error', file, message: 'the file is empty (a write may have been interrupted)' });
-    return undefined;
-  }
-  const { value, error } = parseYamlText(text);
-  if (error) {
-    diags.push({ severity: 'error', file, ...(error.line ? { line: error.line } : {}), message: `invalid YAML: ${error.message}` });
-    return undefined;
-  }
-  if (!isMapping(value)) {
-    diags.push({ severity: 'error', file, message: 'expected a YAML mapping of keys to values' });
-    return undefined;
-  }
-  return { map: value, params: flattenParams(value as Record<string, unknown>, {}, '', rawYamlScalars(text)) };
+  const doc = readYamlDocument(file, diags, 4 * 1024 * 1024);
+  if (!doc) return undefined;
+  return { map: doc.map, params: flattenParams(doc.map as Record<string, unknown>, {}, '', rawYamlScalars(doc.text)) };
 }
 
 function experimentOf(args: Record<string, YamlValue> | undefined, parentName: string): string {
