@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { buildTables, comparisonCsv } from '../core/compare/compare';
 import type { ScanSummary } from '../core/ingest/engine';
 import { findRuns, getRun, listDiagnostics, listRuns, listSourceModels, type RunSummary } from '../core/store/queries';
 import { jsonNumber } from '../core/util/numbers';
@@ -316,6 +317,85 @@ const commands: Record<string, CommandSpec> = {
           lines.push('', 'Diagnostics:');
           for (const d of run.diagnostics) lines.push(`  ${d.severity.padEnd(7)} ${d.file}${d.line ? `:${d.line}` : ''}  ${d.message}`);
         }
+        io.out(lines.join('\n'));
+      });
+    },
+  },
+  compare: {
+    maxPositionals: 100,
+    summary: 'compare runs side by side: params that differ, each metric with the best run',
+    usage: 'mlcycle compare RUN RUN... [--dir DIR] [--json | --csv] [--all-params] [--no-scan]',
+    details:
+      '  RUN                a run id, id prefix (4+ characters), name or folder; two or more\n' +
+      '  --dir DIR          the workspace folder (default: the current folder)\n' +
+      '  --json             print {runs, params, metrics} as JSON\n' +
+      '  --csv              print the comparison as CSV (one column per run)\n' +
+      '  --all-params       list every param, not only those that differ\n' +
+      '  --no-scan          read the store without scanning first',
+    options: {
+      dir: { type: 'string' },
+      json: { type: 'boolean' },
+      csv: { type: 'boolean' },
+      'all-params': { type: 'boolean' },
+      scan: { type: 'boolean', default: true },
+      'no-scan': { type: 'boolean' },
+    },
+    run: async (args, io) => {
+      if (args.values['no-scan']) args.values['scan'] = false;
+      const wanted = args.positionals;
+      if (wanted.length < 2) throw new UsageError('compare needs at least two runs');
+      if (args.values['json'] && args.values['csv']) throw new UsageError('--json and --csv cannot be combined');
+      const dirArgs: ParsedArgs = { values: args.values, positionals: [typeof args.values['dir'] === 'string' ? args.values['dir'] : '.'] };
+      await withScan(dirArgs, io, 0, (ws) => {
+        const runs = wanted.map((w) => {
+          const matches = ws.store.read((db) => findRuns(db, w));
+          if (matches.length === 0) throw new CommandError(`no run matches "${w}" under ${ws.folder}`);
+          if (matches.length > 1) throw new CommandError(`"${w}" matches ${matches.length} runs: ${matches.map((m) => m.id).join(', ')}`);
+          return ws.store.read((db) => listRuns(db, { uids: [matches[0]!.uid], includeDeleted: true }))[0]!;
+        });
+        const { params, metrics } = buildTables(runs);
+        const labels = runs.map((r) => r.name ?? r.id);
+        if (args.values['csv']) {
+          io.out(comparisonCsv(labels, params, metrics).trimEnd());
+          return;
+        }
+        if (args.values['json']) {
+          io.out(
+            JSON.stringify(
+              {
+                runs: runs.map((r) => ({ id: r.id, name: r.name, experiment: r.experiment, source: r.source, status: r.status })),
+                params: params.map((p) => ({ key: p.key, differs: p.differs, values: p.values })),
+                metrics: metrics.map((m) => ({
+                  key: m.key,
+                  direction: m.direction,
+                  best: m.best === null ? null : runs[m.best]!.id,
+                  cells: m.cells.map((c) =>
+                    c ? { last: c.lastNonFinite ?? c.last, min: c.min, max: c.max, lastStep: c.lastStep, count: c.count } : null,
+                  ),
+                })),
+              },
+              null,
+              2,
+            ),
+          );
+          return;
+        }
+        const shown = args.values['all-params'] ? params : params.filter((p) => p.differs);
+        const lines: string[] = [];
+        const columns = [{ header: '', max: 40 }, ...labels.map((l) => ({ header: l, max: 24 }))];
+        lines.push(`Params${args.values['all-params'] ? '' : ' that differ'} (${shown.length} of ${params.length}):`);
+        lines.push(shown.length ? table(columns, shown.map((p) => [p.key, ...p.values.map((v) => v ?? '—')])).replace(/^/gm, '  ') : '  (none)');
+        lines.push('', 'Metrics (last value; * marks the best run, by the direction shown):');
+        lines.push(
+          table(
+            [{ header: '', max: 40 }, { header: 'BETTER' }, ...labels.map((l) => ({ header: l, max: 24, align: 'right' as const }))],
+            metrics.map((m) => [
+              m.key,
+              m.direction === 'min' ? 'lower' : 'higher',
+              ...m.cells.map((c, i) => (c ? `${c.lastNonFinite ?? formatNumber(c.last)}${m.best === i ? ' *' : ''}` : '—')),
+            ]),
+          ).replace(/^/gm, '  '),
+        );
         io.out(lines.join('\n'));
       });
     },

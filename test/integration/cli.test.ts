@@ -53,7 +53,7 @@ describe('mlcycle CLI', function () {
   it('prints help, and exits 2 on usage errors and 1 on failures', () => {
     const help = mlcycle('--help');
     assert.equal(help.code, 0);
-    for (const c of ['scan', 'runs', 'show', 'models']) assert.match(help.stdout, new RegExp(`\\n  ${c} `));
+    for (const c of ['scan', 'runs', 'show', 'models', 'compare', 'watch']) assert.match(help.stdout, new RegExp(`\\n  ${c} `));
     for (const c of ['scan', 'runs', 'show', 'models']) {
       const r = mlcycle(c, '--help');
       assert.equal(r.code, 0);
@@ -203,6 +203,26 @@ describe('mlcycle CLI', function () {
         [2, 'Production', ['champion']],
       ],
     );
+  });
+
+  it('compare prints params that differ and the best run per metric, as text, JSON and CSV', async () => {
+    const folder = path.join(tempDir(), 'demo');
+    await writeDemoWorkspace(folder);
+    const text = mlcycle('compare', 'gbt-tuned', 'gbt-deep', 'baseline-logreg', '--dir', folder);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /Params that differ \(2 of 5\):/);
+    assert.match(text.stdout, /learning_rate\s+0\.03\s+0\.05\s+0\.1/);
+    const cmp = json<{ runs: { name: string }[]; params: { key: string; differs: boolean }[]; metrics: { key: string; direction: string; best: string | null }[] }>(
+      'compare', 'gbt-tuned', 'gbt-deep', '--dir', folder, '--json', '--no-scan',
+    );
+    assert.deepEqual(cmp.runs.map((r) => r.name), ['gbt-tuned', 'gbt-deep']);
+    const loss = cmp.metrics.find((m) => m.key === 'train_loss')!;
+    assert.equal(loss.direction, 'min');
+    const tuned = json<RunJson[]>('runs', folder, '--json', '--no-scan').find((r) => r.name === 'gbt-tuned')!;
+    assert.equal(loss.best, tuned.id);
+    const csv = mlcycle('compare', 'gbt-tuned', 'gbt-deep', '--dir', folder, '--csv', '--no-scan');
+    assert.match(csv.stdout, /^kind,key,gbt-tuned,gbt-deep\r?\n/);
+    assert.equal(mlcycle('compare', 'gbt-tuned', '--dir', folder).code, 2);
   });
 
   it('runs --json covers every source kind of the corpus, source.kind naming the reader', () => {
