@@ -51,7 +51,9 @@ export interface ModeResult {
   watchers: number;
   watchesBefore: number;
   watchesAfter: number;
-  /** From creating the watchers until the server's watch count stopped changing. */
+  /** From creating the watchers until an event came for a file written (every 250 ms) directly in mlruns/. */
+  readyMs?: number | undefined;
+  /** From then until the server's watch count stopped changing. */
   settleMs: number;
   watchesAfterDispose: number;
   perProcess: { pid: number; command: string; before: number; after: number }[];
@@ -81,8 +83,12 @@ export interface BenchResult {
   vscodeVersion: string;
   mlruns: string;
   workspaceFolders: string[];
-  /** Watches held by the server's processes before anything was created (VS Code's own). */
-  baseline: { watches: number; perProcess: ProcessWatches[]; settleMs: number; idleCpuMs: number; idleWallMs: number };
+  /**
+   * VS Code's own watches, before anything of ours was created: when the workbench had settled
+   * (`watchesAtStart`) and after the idle window (`watches`; its recursive workspace watcher may
+   * still have been crawling the workspace at the start, and that crawl is in the window's CPU).
+   */
+  baseline: { watchesAtStart: number; watches: number; perProcess: ProcessWatches[]; settleMs: number; idleCpuMs: number; idleWallMs: number };
   modes: ModeResult[];
   error?: string;
 }
@@ -209,6 +215,23 @@ async function runMode(mode: Mode, cfg: BenchConfig): Promise<ModeResult> {
   const watchesBefore = before.reduce((n, p) => n + p.watches, 0);
   if (mode === 'recursive') watch(cfg.mlruns, '**/*');
   else for (const f of [...cfg.extraFolders, cfg.mlruns, ...experiments, ...['', 'metrics', 'params', 'artifacts', 'tags'].map((d) => path.join(existingDir, d))]) watch(f, '*');
+  // Ready: a probe file directly in mlruns/ (watched in both modes) is appended to until an event for it comes.
+  const probe = path.join(cfg.mlruns, `.bench-probe-${randomRunId()}`);
+  const tWatch = performance.now();
+  let readyMs: number | undefined;
+  try {
+    while (performance.now() - tWatch < 90_000) {
+      fs.appendFileSync(probe, 'x');
+      await sleep(250);
+      const e = events.find((x) => x.path === probe);
+      if (e) {
+        readyMs = e.t - tWatch;
+        break;
+      }
+    }
+  } finally {
+    fs.rmSync(probe, { force: true });
+  }
   const settled = await settle(cfg.serverPid);
   const afterSetup = perProcess(cfg.serverPid);
   const result: ModeResult = {
@@ -216,6 +239,7 @@ async function runMode(mode: Mode, cfg: BenchConfig): Promise<ModeResult> {
     watchers,
     watchesBefore,
     watchesAfter: settled.watches,
+    readyMs: readyMs === undefined ? undefined : round(readyMs),
     settleMs: round(settled.ms),
     watchesAfterDispose: 0,
     watchesAfterNewRun: 0,
@@ -335,16 +359,18 @@ export async function run(): Promise<void> {
     vscodeVersion: vscode.version,
     mlruns: cfg.mlruns,
     workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
-    baseline: { watches: 0, perProcess: [], settleMs: 0, idleCpuMs: 0, idleWallMs: 0 },
+    baseline: { watchesAtStart: 0, watches: 0, perProcess: [], settleMs: 0, idleCpuMs: 0, idleWallMs: 0 },
     modes: [],
   };
   try {
     // VS Code's own watchers (the workspace folder, recursive) start with the workbench: let them settle.
     const settled = await settle(cfg.serverPid, 5000);
     const idle = await idleCpu(cfg.serverPid, cfg.idleMs);
+    const after = perProcess(cfg.serverPid).filter((p) => p.watches > 0);
     out.baseline = {
-      watches: settled.watches,
-      perProcess: perProcess(cfg.serverPid).filter((p) => p.watches > 0),
+      watchesAtStart: settled.watches,
+      watches: after.reduce((n, p) => n + p.watches, 0),
+      perProcess: after,
       settleMs: round(settled.ms),
       idleCpuMs: idle.cpuMs,
       idleWallMs: round(idle.wallMs),
