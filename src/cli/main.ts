@@ -10,6 +10,9 @@ import { jsonNumber } from '../core/util/numbers';
 import { FolderWatcher } from '../core/watch/folderWatcher';
 import { Watcher } from '../core/watch/watcher';
 import { Workspace } from '../core/workspace';
+import { DECOMMISSION_REASONS, isStage, type DecommissionReason } from '../core/registry/names';
+import { Cancelled } from '../core/registry/objects';
+import { GateRefusal, RegistryError, type Registry, type VersionRow } from '../core/registry/registry';
 import { duration, formatNumber, isoTime, shortTime, table } from './format';
 
 export const VERSION = '0.1.0';
@@ -71,7 +74,7 @@ function excludeArg(args: ParsedArgs): string[] | undefined {
   return Array.isArray(v) && v.length > 0 ? v : undefined;
 }
 
-async function withScan<T>(args: ParsedArgs, io: Io, dirIndex: number, fn: (ws: Workspace, summary: ScanSummary | undefined) => T): Promise<T> {
+async function withScan<T>(args: ParsedArgs, io: Io, dirIndex: number, fn: (ws: Workspace, summary: ScanSummary | undefined) => T | Promise<T>): Promise<T> {
   const dir = folderArg(args, io, dirIndex);
   const ws = await openWorkspace(dir, args, io);
   try {
@@ -80,7 +83,7 @@ async function withScan<T>(args: ParsedArgs, io: Io, dirIndex: number, fn: (ws: 
       args.values['scan'] === false
         ? undefined
         : await ws.ingestor.scan({ full: args.values['full'] === true, ...(exclude ? { exclude } : {}) });
-    return fn(ws, summary);
+    return await fn(ws, summary);
   } finally {
     ws.close();
   }
@@ -417,7 +420,7 @@ const commands: Record<string, CommandSpec> = {
         onUpdate: (u) => {
           const ids = new Set(u.sources.flatMap((s) => s.changedRuns ?? []));
           if (u.reason !== 'start' && ids.size === 0) return;
-          const runs = ws.store.read((db) => listRuns(db, { includeDeleted: true })).filter((r) => ids.has(r.id));
+          const runs = ws.store.read((db) => listRuns(db, { includeDeleted: true, ids: [...ids] }));
           if (json) {
             io.out(JSON.stringify({ time: new Date().toISOString(), reason: u.reason, durationMs: Math.round(u.durationMs), folders: u.folders, runs: runs.map(runToJson) }));
             return;
@@ -449,48 +452,257 @@ const commands: Record<string, CommandSpec> = {
   },
   models: {
     maxPositionals: 1,
-    summary: 'list registered models and their versions (MLflow registries, read-only)',
+    summary: "list registered models and their versions: MLCycle's registry, and MLflow's (read-only)",
     usage: 'mlcycle models [DIR] [--json] [--no-scan]',
     details: '  --json             print an array of models with their versions\n  --no-scan          read the store without scanning first',
     options: { json: { type: 'boolean' }, scan: { type: 'boolean', default: true }, 'no-scan': { type: 'boolean' } },
     run: async (args, io) => {
       if (args.values['no-scan']) args.values['scan'] = false;
       await withScan(args, io, 0, (ws) => {
-        const models = ws.store.read((db) => listSourceModels(db));
+        const own = ws.registry().models();
+        const mlflow = ws.store.read((db) => listSourceModels(db));
         if (args.values['json']) {
           io.out(
             JSON.stringify(
-              models.map((m) => ({
-                ...m,
-                versions: m.versions.map((v) => ({ ...v, created: isoTime(v.created) })),
-              })),
+              [
+                ...own.map((m) => ({ name: m.name, source: 'mlcycle', readOnly: false, description: m.description, aliases: m.aliases, versions: m.versions.map(versionToJson) })),
+                ...mlflow.map((m) => ({
+                  name: m.name,
+                  source: m.source,
+                  readOnly: true,
+                  description: m.description,
+                  aliases: m.aliases,
+                  versions: m.versions.map((v) => ({ ...v, created: isoTime(v.created) })),
+                })),
+              ],
               null,
               2,
             ),
           );
           return;
         }
-        if (models.length === 0) {
-          io.out('No registered models found.');
+        if (own.length === 0 && mlflow.length === 0) {
+          io.out('No registered models found. Register one with: mlcycle register NAME PATH');
           return;
         }
         const rows: string[][] = [];
-        for (const m of models) {
-          for (const v of m.versions) {
-            rows.push([m.name, String(v.version), v.deleted ? 'deleted' : (v.stage ?? ''), v.aliases.join(','), v.runId ?? '', m.source]);
-          }
-          if (m.versions.length === 0) rows.push([m.name, '', '', '', '', m.source]);
+        for (const m of own) {
+          for (const v of m.versions) rows.push([m.name, `v${v.version}`, v.stage, v.aliases.join(','), v.run?.name ?? v.run?.id ?? '', 'mlcycle', age(v.registered)]);
+        }
+        for (const m of mlflow) {
+          for (const v of m.versions) rows.push([m.name, String(v.version), v.deleted ? 'deleted' : (v.stage ?? ''), v.aliases.join(','), v.runId ?? '', m.source, age(v.created)]);
+          if (m.versions.length === 0) rows.push([m.name, '', '', '', '', m.source, '']);
         }
         io.out(
           table(
-            [{ header: 'MODEL', max: 32 }, { header: 'VERSION', align: 'right' }, { header: 'STAGE' }, { header: 'ALIASES' }, { header: 'RUN', max: 32 }, { header: 'SOURCE' }],
+            [{ header: 'MODEL', max: 32 }, { header: 'VERSION', align: 'right' }, { header: 'STAGE' }, { header: 'ALIASES' }, { header: 'RUN', max: 32 }, { header: 'SOURCE' }, { header: 'REGISTERED' }],
             rows,
           ),
         );
       });
     },
   },
+  register: {
+    maxPositionals: 2,
+    summary: "register a model version: snapshot a file or folder into the store's objects, linked to the run that produced it",
+    usage: 'mlcycle register NAME PATH [--run RUN_ID] [--description TEXT] [--dir DIR] [--json]',
+    details:
+      '  NAME               model name: letters, digits, ".", "_" and "-"\n' +
+      '  PATH               the model file or folder (inside the workspace folder)\n' +
+      '  --run RUN_ID       the run that produced it (default: found from the runs MLCycle tracks)\n' +
+      '  --description TEXT the model\'s description (first version only)\n' +
+      '  --dir DIR          the workspace folder (default: the current folder)\n' +
+      '  --json             print the new version as JSON',
+    options: { run: { type: 'string' }, description: { type: 'string' }, dir: { type: 'string' }, json: { type: 'boolean' } },
+    run: async (args, io) => {
+      const [name, target] = args.positionals;
+      if (!name || !target) throw new UsageError('register needs NAME and PATH');
+      await withRegistry(args, io, async (ws, registry) => {
+        let run: { source: string; id: string } | undefined;
+        if (typeof args.values['run'] === 'string') {
+          const matches = ws.store.read((db) => findRuns(db, args.values['run'] as string));
+          if (matches.length !== 1) throw new CommandError(matches.length === 0 ? `no run matches "${String(args.values['run'])}"` : `"${String(args.values['run'])}" matches ${matches.length} runs`);
+          run = { source: matches[0]!.source, id: matches[0]!.id };
+        }
+        const abs = path.resolve(io.cwd, target);
+        const started = Date.now();
+        let shown = 0;
+        const v = await registry.register({
+          model: name,
+          path: abs,
+          ...(run ? { run } : {}),
+          ...(typeof args.values['description'] === 'string' ? { description: args.values['description'] } : {}),
+          onProgress: (done, total) => {
+            // Big files: a line every 10 % so CI logs show it is moving.
+            const pct = total === 0 ? 100 : Math.floor((done / total) * 10) * 10;
+            if (total > 256 * 1024 * 1024 && pct > shown && !args.values['json']) {
+              shown = pct;
+              io.err(`  ${pct}% of ${Math.round(total / 1048576)} MiB`);
+            }
+          },
+        });
+        if (args.values['json']) io.out(JSON.stringify(versionToJson(v), null, 2));
+        else {
+          io.out(`Registered ${name} v${v.version} (candidate): ${v.sourcePath}, ${v.bytes} bytes, sha256 ${v.digest.slice(0, 12)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+          io.out(v.run ? `  produced by run ${v.run.name ?? v.run.id} (${v.run.source})` : '  no tracked run produced it (use --run to link one)');
+        }
+      });
+    },
+  },
+  promote: {
+    maxPositionals: 3,
+    summary: 'move a model version to a stage (staging, production, …) under the policy of .mlcycle/policy.yaml',
+    usage: 'mlcycle promote NAME VERSION STAGE [--reason TEXT] [--dir DIR] [--json]',
+    details:
+      '  VERSION            the version number (3 or v3)\n' +
+      '  STAGE              staging, production, decommissioned or archived\n' +
+      '  --reason TEXT      why (required by some policies, and to decommission)\n' +
+      '  Exit code 1 when a gate of the policy refuses; each failed gate is named with its numbers.',
+    options: { reason: { type: 'string' }, dir: { type: 'string' }, json: { type: 'boolean' } },
+    run: async (args, io) => {
+      const [name, versionText, stage] = args.positionals;
+      if (!name || !versionText || !stage) throw new UsageError('promote needs NAME, VERSION and STAGE');
+      await moveStage(args, io, name, versionText, stage, typeof args.values['reason'] === 'string' ? args.values['reason'] : null);
+    },
+  },
+  decommission: {
+    maxPositionals: 2,
+    summary: 'retire a model version, with a reason',
+    usage: 'mlcycle decommission NAME VERSION --reason better-model|better-features|process-changed|other [--text TEXT] [--dir DIR] [--json]',
+    details:
+      '  --reason KIND      better-model, better-features, process-changed, or other (with --text)\n' +
+      '  --text TEXT        more words (required with other)',
+    options: { reason: { type: 'string' }, text: { type: 'string' }, dir: { type: 'string' }, json: { type: 'boolean' } },
+    run: async (args, io) => {
+      const [name, versionText] = args.positionals;
+      if (!name || !versionText) throw new UsageError('decommission needs NAME and VERSION');
+      const kind = args.values['reason'];
+      if (typeof kind !== 'string' || !(kind in DECOMMISSION_REASONS) || kind === 'superseded') {
+        throw new UsageError('--reason must be better-model, better-features, process-changed or other');
+      }
+      await moveStage(args, io, name, versionText, 'decommissioned', typeof args.values['text'] === 'string' ? args.values['text'] : null, kind as DecommissionReason);
+    },
+  },
+  archive: {
+    maxPositionals: 2,
+    summary: 'freeze a decommissioned (or never deployed) model version',
+    usage: 'mlcycle archive NAME VERSION [--reason TEXT] [--dir DIR] [--json]',
+    details: '  --reason TEXT      why (if the policy asks for one)',
+    options: { reason: { type: 'string' }, dir: { type: 'string' }, json: { type: 'boolean' } },
+    run: async (args, io) => {
+      const [name, versionText] = args.positionals;
+      if (!name || !versionText) throw new UsageError('archive needs NAME and VERSION');
+      await moveStage(args, io, name, versionText, 'archived', typeof args.values['reason'] === 'string' ? args.values['reason'] : null);
+    },
+  },
+  alias: {
+    maxPositionals: 3,
+    summary: 'point an alias (champion, challenger, …) at a model version, or remove it',
+    usage: 'mlcycle alias NAME ALIAS VERSION [--dir DIR] [--json]\n       mlcycle alias NAME ALIAS --remove [--dir DIR]',
+    details: '  --remove           remove the alias',
+    options: { remove: { type: 'boolean' }, dir: { type: 'string' }, json: { type: 'boolean' } },
+    run: async (args, io) => {
+      const [name, alias, versionText] = args.positionals;
+      if (!name || !alias || (!versionText && !args.values['remove'])) throw new UsageError('alias needs NAME, ALIAS and VERSION (or --remove)');
+      await withRegistry(args, io, async (_ws, registry) => {
+        if (args.values['remove']) {
+          registry.removeAlias(name, alias);
+          io.out(args.values['json'] ? JSON.stringify({ model: name, alias, removed: true }) : `Removed alias ${alias} of ${name}.`);
+          return;
+        }
+        const v = registry.setAlias(name, alias, parseVersion(versionText!));
+        io.out(args.values['json'] ? JSON.stringify(versionToJson(v), null, 2) : `${name}@${alias} → v${v.version}`);
+      });
+    },
+  },
+  history: {
+    maxPositionals: 1,
+    summary: 'the audit trail of a model (or of every model): who did what, when, and why',
+    usage: 'mlcycle history [NAME] [--dir DIR] [--json]',
+    details: '  --json             print the events as JSON',
+    options: { dir: { type: 'string' }, json: { type: 'boolean' } },
+    run: async (args, io) => {
+      const [name] = args.positionals;
+      await withRegistry(args, io, async (_ws, registry) => {
+        if (name && !registry.model(name)) throw new CommandError(`no model named ${name}`);
+        const events = registry.history(name);
+        if (args.values['json']) {
+          io.out(JSON.stringify(events, null, 2));
+          return;
+        }
+        if (events.length === 0) {
+          io.out('No registry events yet.');
+          return;
+        }
+        io.out(table([{ header: 'TIME' }, { header: 'MODEL', max: 30 }, { header: 'WHO', max: 40 }, { header: 'WHAT', max: 100 }], events.map((e) => [e.time.replace('T', ' ').slice(0, 19), e.model, e.actor, e.detail])));
+      });
+    },
+  },
 };
+
+function parseVersion(text: string): number {
+  const n = Number(text.replace(/^v/i, ''));
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`"${text}" is not a version number (3 or v3)`);
+  return n;
+}
+
+function versionToJson(v: VersionRow): Record<string, unknown> {
+  const metrics: Record<string, unknown> = {};
+  for (const [k, m] of Object.entries(v.metrics)) metrics[k] = { last: jsonNumber(m.last), min: jsonNumber(m.min), max: jsonNumber(m.max), lastStep: m.lastStep, count: m.count };
+  return {
+    model: v.model,
+    version: v.version,
+    stage: v.stage,
+    stageReason: v.stageReason,
+    aliases: v.aliases,
+    registered: isoTime(v.registered),
+    registeredBy: v.actor,
+    sourcePath: v.sourcePath,
+    run: v.run,
+    gitCommit: v.gitCommit,
+    digest: v.digest,
+    bytes: v.bytes,
+    metrics,
+    params: v.params,
+  };
+}
+
+function age(ms: number | null): string {
+  return ms === null ? '' : new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
+}
+
+/** Opens the folder of --dir (default: the current folder), scans, and hands over its registry. */
+async function withRegistry(args: ParsedArgs, io: Io, fn: (ws: Workspace, registry: Registry) => Promise<void>): Promise<void> {
+  const dirArgs: ParsedArgs = { values: { ...args.values, scan: true }, positionals: [typeof args.values['dir'] === 'string' ? args.values['dir'] : '.'] };
+  await withScan(dirArgs, io, 0, async (ws) => {
+    try {
+      await fn(ws, ws.registry());
+    } catch (err) {
+      if (err instanceof GateRefusal && args.values['json']) {
+        io.out(JSON.stringify({ refused: true, model: err.model, version: err.version, stage: err.stage, gates: err.gates }, null, 2));
+        throw new CommandError(err.message);
+      }
+      if (err instanceof RegistryError) throw new CommandError(err.message);
+      if (err instanceof Cancelled) throw new CommandError('cancelled');
+      throw err;
+    }
+  });
+}
+
+async function moveStage(args: ParsedArgs, io: Io, name: string, versionText: string, stage: string, reason: string | null, reasonKind?: DecommissionReason): Promise<void> {
+  if (!isStage(stage) || stage === 'candidate') throw new UsageError(`"${stage}" is not a stage to move to: staging, production, decommissioned or archived`);
+  const version = parseVersion(versionText);
+  await withRegistry(args, io, async (_ws, registry) => {
+    const r = await registry.setStage({ model: name, version, stage, reason, ...(reasonKind ? { reasonKind } : {}) });
+    if (args.values['json']) {
+      io.out(JSON.stringify({ ...versionToJson(r.version), gates: r.gates, demoted: r.demoted }, null, 2));
+      return;
+    }
+    io.out(`${name} v${version} → ${stage}${r.version.stageReason ? ` (${r.version.stageReason})` : ''}`);
+    for (const g of r.gates) io.out(`  ✓ ${g.gate}: ${g.detail}`);
+    for (const d of r.demoted) io.out(`  ${name} v${d} → decommissioned (superseded by v${version})`);
+  });
+}
 
 function commandHelp(spec: CommandSpec): string {
   return `${spec.usage}\n\n${spec.summary[0]!.toUpperCase()}${spec.summary.slice(1)}.\n\nOptions:\n${spec.details}\n${STORE_HELP}\n`;

@@ -1,6 +1,8 @@
 // One workspace folder with its store and its ingestor: what the CLI and the extension host open.
 import * as path from 'node:path';
+import { gitTreeClean, resolveActor } from './git/actor';
 import { Ingestor } from './ingest/engine';
+import { Registry, type RegistryEnvironment } from './registry/registry';
 import type { SourceAdapter } from './ingest/types';
 import { Store, type StoreNotice } from './store/store';
 
@@ -20,11 +22,24 @@ export interface OpenWorkspaceOptions {
 }
 
 export class Workspace {
+  private registryInstance: Registry | undefined;
+
   private constructor(
     readonly folder: string,
     readonly store: Store,
     readonly ingestor: Ingestor,
   ) {}
+
+  /** The model registry of this folder (its journal is `.mlcycle/registry.jsonl`). */
+  registry(env: Partial<RegistryEnvironment> = {}): Registry {
+    const git = this.ingestor.git;
+    this.registryInstance ??= new Registry(this.store, this.folder, {
+      actor: () => resolveActor(this.folder, git),
+      gitClean: async () => (git ? gitTreeClean(this.folder) : null),
+      ...env,
+    });
+    return this.registryInstance;
+  }
 
   static defaultStorePath(folder: string): string {
     return path.join(folder, STORE_FOLDER, STORE_FILE);

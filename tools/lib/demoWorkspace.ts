@@ -36,6 +36,19 @@ export function curve(rand: () => number, o: CurveOptions): MetricPoint[] {
   return points;
 }
 
+/** What mlflow.sklearn.log_model leaves in a run's artifacts: MLmodel, the pickle, requirements. */
+function writeModelArtifact(dir: string, rand: () => number, runId: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, 'MLmodel'),
+    `artifact_path: model\nflavors:\n  python_function:\n    env:\n      virtualenv: python_env.yaml\n    loader_module: mlflow.sklearn\n    model_path: model.pkl\n    predict_fn: predict\n    python_version: 3.11.7\n  sklearn:\n    pickled_model: model.pkl\n    serialization_format: cloudpickle\n    sklearn_version: 1.5.2\nmlflow_version: 2.18.0\nmodel_uuid: ${hexId(rand)}\nrun_id: ${runId}\nutc_time_created: '2025-11-27 05:34:10.000000'\n`,
+  );
+  const bytes = Buffer.alloc(4096 + Math.floor(rand() * 4096));
+  for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(rand() * 256);
+  fs.writeFileSync(path.join(dir, 'model.pkl'), bytes);
+  fs.writeFileSync(path.join(dir, 'requirements.txt'), 'mlflow==2.18.0\nscikit-learn==1.5.2\ncloudpickle==3.1.0\n');
+}
+
 export interface DemoSummary {
   folder: string;
   runs: number;
@@ -101,6 +114,7 @@ export async function writeDemoWorkspace(folder: string): Promise<DemoSummary> {
       },
     });
     runs.push({ id, name: c.name, lr: c.lr, depth: c.depth, acc: c.acc });
+    if (c.status === 'FINISHED') writeModelArtifact(path.join(mlruns, churnId, id, 'artifacts', 'model'), rand, id);
     t0 += day / 4;
   }
 

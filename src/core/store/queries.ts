@@ -108,6 +108,8 @@ export interface RunFilter {
   includeDeleted?: boolean;
   /** Only runs of these row ids. */
   uids?: readonly number[];
+  /** Only runs with these ids (as their source gives them). */
+  ids?: readonly string[];
 }
 
 function rows(db: Database, sql: string, params: SqlValue[] = []): SqlValue[][] {
@@ -172,6 +174,11 @@ export function listRuns(db: Database, filter: RunFilter = {}): RunSummary[] {
     where.push(`r.id IN (${filter.uids.map(() => '?').join(',')})`);
     params.push(...filter.uids);
   }
+  if (filter.ids) {
+    if (filter.ids.length === 0) return [];
+    where.push(`r.native_id IN (${filter.ids.map(() => '?').join(',')})`);
+    params.push(...filter.ids);
+  }
   const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const runs = rows(
     db,
@@ -181,7 +188,7 @@ export function listRuns(db: Database, filter: RunFilter = {}): RunSummary[] {
   ).map(runFromRow);
   const byUid = new Map(runs.map((r) => [r.uid, r]));
   if (runs.length === 0) return runs;
-  const runClause = filter.uids || !filter.includeDeleted ? `WHERE run_id IN (SELECT r.id FROM runs r ${clause})` : '';
+  const runClause = filter.uids || filter.ids || !filter.includeDeleted ? `WHERE run_id IN (SELECT r.id FROM runs r ${clause})` : '';
   for (const [runId, key, value] of rows(db, `SELECT run_id, key, value FROM params ${runClause}`, params)) {
     const r = byUid.get(Number(runId));
     if (r) r.params[String(key)] = String(value);
@@ -216,6 +223,21 @@ export function findRuns(db: Database, idOrPrefix: string): { uid: number; id: s
           )
         : rows(db, 'SELECT r.id, r.native_id, s.path FROM runs r JOIN sources s ON s.id = r.source_id WHERE r.name = ?', [idOrPrefix]);
   return found.map(([uid, id, source]) => ({ uid: Number(uid), id: String(id), source: String(source) }));
+}
+
+/** Row ids of runs named by (source path, native id), in order; null for those not in the store. */
+export function runUidsByKey(db: Database, keys: readonly { source: string; id: string }[]): (number | null)[] {
+  const stmt = db.prepare('SELECT r.id FROM runs r JOIN sources s ON s.id = r.source_id WHERE s.path = ? AND r.native_id = ?');
+  try {
+    return keys.map((k) => {
+      stmt.bind([k.source, k.id]);
+      const uid = stmt.step() ? Number(stmt.get()[0]) : null;
+      stmt.reset();
+      return uid;
+    });
+  } finally {
+    stmt.free();
+  }
 }
 
 /** Full metric histories of one run, read from its series file, in key order. */

@@ -193,6 +193,71 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE runs ADD COLUMN artifact_dir TEXT;
     `,
   },
+  {
+    version: 3,
+    description: 'model registry: models, versions and their files, aliases, the journal events',
+    sql: `
+      -- All of it mirrors .mlcycle/registry.jsonl (src/core/registry/journal.ts), the truth about
+      -- what users decided; a lost database is rebuilt from the journal.
+      CREATE TABLE models (
+        name        TEXT PRIMARY KEY,
+        description TEXT,
+        created     INTEGER NOT NULL,
+        updated     INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE model_versions (
+        model        TEXT NOT NULL,
+        version      INTEGER NOT NULL,
+        stage        TEXT NOT NULL,
+        stage_reason TEXT,
+        stage_time   INTEGER NOT NULL,
+        registered   INTEGER NOT NULL,
+        actor        TEXT,
+        source_path  TEXT,
+        run_source   TEXT,
+        run_id       TEXT,
+        run_name     TEXT,
+        git_commit   TEXT,
+        digest       TEXT NOT NULL,
+        bytes        INTEGER NOT NULL,
+        metrics      TEXT,
+        params       TEXT,
+        PRIMARY KEY (model, version)
+      ) WITHOUT ROWID;
+      CREATE TABLE version_files (
+        model   TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        path    TEXT NOT NULL,
+        sha256  TEXT NOT NULL,
+        size    INTEGER NOT NULL,
+        PRIMARY KEY (model, version, path)
+      ) WITHOUT ROWID;
+      CREATE TABLE model_aliases (
+        model   TEXT NOT NULL,
+        alias   TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (model, alias)
+      ) WITHOUT ROWID;
+      CREATE TABLE registry_events (
+        seq     INTEGER PRIMARY KEY,
+        id      TEXT NOT NULL UNIQUE,
+        line    INTEGER,
+        time    INTEGER NOT NULL,
+        actor   TEXT,
+        type    TEXT NOT NULL,
+        model   TEXT NOT NULL,
+        version INTEGER,
+        data    TEXT NOT NULL
+      );
+      CREATE INDEX registry_events_model ON registry_events (model, seq);
+      -- How much of the journal the tables above reflect.
+      CREATE TABLE registry_journal (
+        id     INTEGER PRIMARY KEY CHECK (id = 1),
+        offset INTEGER NOT NULL,
+        line   INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

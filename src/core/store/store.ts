@@ -44,7 +44,12 @@ interface FileIdentity {
   mtimeMs: number;
 }
 
-const GITIGNORE = '# MLCycle: the database is an index rebuilt from your files; keep it out of git.\nmlcycle.db*\n*.lock\ntmp/\n';
+const GITIGNORE =
+  '# MLCycle: the database is an index rebuilt from your files and registry.jsonl; keep it out of git.\n' +
+  'mlcycle.db*\n*.lock\ntmp/\n' +
+  '# Registered model files, by hash: large; share them through packages (mlcycle package) or your data storage.\n' +
+  'objects/\n' +
+  '# Commit registry.jsonl (the audit trail) and policy.yaml.\n';
 
 function identityOf(file: string): FileIdentity | undefined {
   try {

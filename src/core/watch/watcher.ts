@@ -130,8 +130,20 @@ export class Watcher {
     this.options.onUpdate?.({ reason: 'change', sources, paths, durationMs: performance.now() - started, folders: this.backend.count });
   }
 
+  private watched = new Set<string>();
+
+  /**
+   * Watches the folders the engine asks for now. A folder watched for the first time may already
+   * have been written to (a new run's metrics/ is created right after its folder): it is read
+   * once more, as if it had changed.
+   */
   private refreshFolders(): void {
-    if (!this.stopped) this.backend.setFolders(this.ingestor.watchFolders());
+    if (this.stopped) return;
+    const folders = this.ingestor.watchFolders();
+    const added = this.watched.size === 0 ? [] : [...folders].filter((f) => !this.watched.has(f));
+    this.watched = folders;
+    this.backend.setFolders(folders);
+    for (const f of added) this.changed(f);
   }
 
   private scheduleReconcile(delay = Math.max(this.reconcileMs, 20 * this.lastReconcileMs)): void {
