@@ -37,7 +37,7 @@ interface Views {
   setContext: (key: string, value: unknown) => void;
 }
 
-function register(id: string, fn: (...args: never[]) => unknown): vscode.Disposable {
+export function register(id: string, fn: (...args: never[]) => unknown): vscode.Disposable {
   return vscode.commands.registerCommand(id, async (...args: never[]) => {
     try {
       return await fn(...args);

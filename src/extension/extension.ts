@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
+import { registerCompare, type CompareApi } from './compare/registration';
 import { Engines } from './engines';
 import { createLog, log } from './log';
 import { Problems } from './problems';
@@ -17,6 +18,8 @@ export interface MlcycleApi {
   runsTree: RunsTreeProvider;
   artifactsTree: ArtifactsTreeProvider;
   engines: Engines;
+  /** Open Compare Runs panels (tests and the benchmark read what they were sent). */
+  compare: CompareApi;
   /** ms from activation to the first Runs tree with content, once there is one. */
   firstTreeMs(): number | undefined;
 }
@@ -26,6 +29,7 @@ class MlcycleExtension implements vscode.Disposable {
   readonly engines: Engines;
   readonly runs: RunsTreeProvider;
   readonly artifacts: ArtifactsTreeProvider;
+  readonly compare: CompareApi;
   readonly activatedAt = Date.now();
 
   constructor(context: vscode.ExtensionContext) {
@@ -49,6 +53,9 @@ class MlcycleExtension implements vscode.Disposable {
     track(vscode.workspace.registerTextDocumentContentProvider(RUN_SCHEME, track(new RunDetailsProvider(this.engines))));
     const setContext = (key: string, value: unknown): void => void vscode.commands.executeCommand('setContext', key, value);
     for (const d of registerCommands(this.engines, { runs: this.runs, runsView, artifacts: this.artifacts, setContext })) track(d);
+    const compare = registerCompare(context, this.engines, runsView);
+    for (const d of compare.disposables) track(d);
+    this.compare = compare.api;
     track(
       this.engines.onDidChange(() => {
         setContext('mlcycle.hasRuns', this.engines.runs().length > 0);
@@ -75,6 +82,7 @@ export function activate(context: vscode.ExtensionContext): MlcycleApi {
       runsTree: ext.runs,
       artifactsTree: ext.artifacts,
       engines: ext.engines,
+      compare: ext.compare,
       firstTreeMs: () => (ext.runs.firstChildren === undefined ? undefined : ext.runs.firstChildren - ext.activatedAt),
     };
   } catch (err) {

@@ -33,6 +33,10 @@ export interface CompareRunInfo {
   endTime: number | null;
   /** A palette index, stable for the run while the panel lives. */
   color: number;
+  /** Workspace folder name (runs may come from several folders). */
+  folderName: string;
+  /** Marked deleted by its tool (MLflow's lifecycle_stage), still on disk. */
+  deleted: boolean;
 }
 
 export interface ParamRow {
@@ -64,45 +68,62 @@ export interface MetricRow {
 }
 
 /**
- * One downsampled history: x values (step, or wall time in ms) and y values as parallel arrays.
- * Non-finite y values are sent as null (uPlot draws a gap); `extremes` keeps min and max of the
- * full series so that nothing is lost to downsampling.
+ * One downsampled history (M4, src/core/compare/compare.ts): steps, wall times and values as parallel
+ * Float64Arrays. Typed arrays cross both hops without JSON: worker_threads clone them, and VS Code's
+ * webview.postMessage transfers them as binary buffers (engines ≥ 1.57), which matters for 50 runs ×
+ * 10 metrics. Non-finite values stay NaN / ±Infinity here; the webview draws them as gaps.
  */
 export interface SeriesData {
   run: number;
   metric: string;
-  steps: number[];
+  steps: Float64Array;
   /** Wall times in ms, or null when the format has none. */
-  times: number[] | null;
-  values: (number | null)[];
+  times: Float64Array | null;
+  values: Float64Array;
   /** Points in the full history (before downsampling). */
   count: number;
 }
 
 export interface CompareData {
+  /** Every run the panel holds, in the user's order (found or missing): the webview saves them. */
+  keys: CompareRunKey[];
   runs: CompareRunInfo[];
   params: ParamRow[];
   metrics: MetricRow[];
   series: SeriesData[];
-  /** Runs asked for but gone (deleted, or their files removed), by label. */
-  missing: string[];
+  /**
+   * 'included': `series` is complete. 'pending': the tables come first (read from the store's
+   * summaries in milliseconds) and a `series` message follows once the worker has decoded and
+   * downsampled the histories. 'unchanged': same runs as before (a direction override), keep yours.
+   */
+  seriesState: 'included' | 'pending' | 'unchanged';
+  /** Runs asked for but gone (their files removed, or their folder closed), by last known label. */
+  missing: { key: CompareRunKey; label: string }[];
 }
 
 export type HostMessage =
-  | { type: 'data'; data: CompareData; reason: 'open' | 'change' | 'runs' }
+  | { type: 'data'; data: CompareData; reason: 'open' | 'change' | 'runs' | 'direction' }
+  /** The histories of the runs of the last `data` (whose seriesState was 'pending'). */
+  | { type: 'series'; series: SeriesData[] }
+  /** The host has started fetching (adds, live changes): the webview may show progress. */
+  | { type: 'loading' }
   | { type: 'saved'; path: string }
   | { type: 'error'; message: string };
 
 export type WebviewMessage =
-  | { type: 'ready' }
+  /** Sent once the script runs; the host holds every message back until then (handshake). */
+  | { type: 'ready'; state: CompareViewState | null }
   /** The first render of new data finished (for the first-paint benchmark). */
-  | { type: 'painted'; ms: number; points: number }
+  | { type: 'painted'; ms: number; points: number; charts: number; reason: string }
   | { type: 'addRuns' }
   | { type: 'removeRun'; key: CompareRunKey }
   | { type: 'setDirection'; metric: string; direction: Direction | 'auto' }
-  | { type: 'exportCsv'; name: string; csv: string }
+  /** The host builds the CSV (it owns the data) and asks where to save it. */
+  | { type: 'exportCsv'; onlyDifferences: boolean }
   | { type: 'exportPng'; name: string; dataUrl: string }
-  | { type: 'showRun'; key: CompareRunKey };
+  | { type: 'showRun'; key: CompareRunKey }
+  /** Errors and CSP violations in the webview, for the log (and the UI tests). */
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
 
 /** What the webview keeps across reloads (getState/setState) and the serializer restores. */
 export interface CompareViewState {
@@ -117,6 +138,8 @@ export interface CompareViewState {
   scatterX: string | null;
   /** Metrics whose curves are hidden. */
   hiddenMetrics: string[];
+  /** The user's "better" direction per metric (the host applies them; kept here to survive a reload). */
+  directions: Record<string, Direction>;
 }
 
 export const DEFAULT_VIEW_STATE: Omit<CompareViewState, 'runs'> = {
@@ -127,8 +150,39 @@ export const DEFAULT_VIEW_STATE: Omit<CompareViewState, 'runs'> = {
   targetMetric: null,
   scatterX: null,
   hiddenMetrics: [],
+  directions: {},
 };
 
+const WEBVIEW_TYPES: ReadonlySet<string> = new Set<WebviewMessage['type']>([
+  'ready',
+  'painted',
+  'addRuns',
+  'removeRun',
+  'setDirection',
+  'exportCsv',
+  'exportPng',
+  'showRun',
+  'log',
+]);
+
+/** Messages come from a page that renders files' contents: check the shape before trusting it. */
 export function isWebviewMessage(m: unknown): m is WebviewMessage {
-  return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string';
+  if (typeof m !== 'object' || m === null) return false;
+  const type = (m as { type?: unknown }).type;
+  return typeof type === 'string' && WEBVIEW_TYPES.has(type);
 }
+
+export function isRunKey(k: unknown): k is CompareRunKey {
+  if (typeof k !== 'object' || k === null) return false;
+  const r = k as Record<string, unknown>;
+  return typeof r['folder'] === 'string' && typeof r['source'] === 'string' && typeof r['id'] === 'string';
+}
+
+/** The view type of the panel: the serializer and the `onWebviewPanel:` activation event name it. */
+export const COMPARE_VIEW_TYPE = 'mlcycle.compare';
+
+/**
+ * Buckets per series the worker keeps (M4: ≤ 4 points each, so ≤ 1,200 points). A chart is 400–900
+ * px wide: about a bucket per pixel column, where M4 draws the same picture as the full series.
+ */
+export const COMPARE_BUCKETS = 300;

@@ -1,6 +1,7 @@
 // The one message protocol between the extension host and an engine worker (one worker per
 // workspace folder, running src/core: store, ingest, watch). The host never touches the
 // database: sql.js work, scans and file watching stay off the editor's event loop.
+import type { ComparedRunData } from '../core/compare/collect';
 import type { ArtifactRow, DiagnosticRow, MetricSummary, RunDetail, RunListItem } from '../core/store/queries';
 
 export interface EngineSettings {
@@ -49,6 +50,8 @@ export interface RequestMap {
   metricSummaries: { params: { uid: number }; result: Record<string, MetricSummary> };
   artifacts: { params: { uid: number }; result: { root: string | null; items: ArtifactRow[] } };
   hashFile: { params: { path: string }; result: { sha256: string; size: number } };
+  /** Runs for the Compare Runs panel, by (source path, native id): summaries and histories downsampled to `buckets` (0: summaries only); null when gone. */
+  compareRuns: { params: { runs: { source: string; id: string }[]; buckets: number }; result: (ComparedRunData | null)[] };
   configure: { params: EngineSettings; result: null };
   dispose: { params: Record<string, never>; result: null };
 }

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { collectComparison, ComparisonCache } from '../compare/collect';
 import { defaultAdapters } from '../ingest/adapters';
 import { getRun, listDiagnostics, listRunItems, listSources, type RunDetail } from '../store/queries';
 import { isInside, fromStorePath } from '../util/paths';
@@ -19,6 +20,7 @@ export class EngineService {
   private watcher: Watcher | undefined;
   private settings: EngineSettings = { include: [], exclude: [], disabledAdapters: [], watch: true, git: true };
   private init: EngineInit | undefined;
+  private readonly comparisons = new ComparisonCache();
 
   constructor(private readonly emit: (event: EngineEvent) => void) {}
 
@@ -44,7 +46,7 @@ export class EngineService {
       const summary = await ingestor.scan(full ? { full } : {});
       const runsRead = summary.sources.reduce((n, s) => n + s.runsRead, 0);
       this.log('info', `scanned ${this.workspace().folder}: ${summary.sources.length} sources, ${runsRead} runs read in ${Math.round(summary.durationMs)} ms`);
-      this.emit({ kind: 'event', type: 'changed', reason: 'scan', runIds: summary.sources.flatMap((s) => s.changedRuns ?? []) });
+      this.emit({ kind: 'event', type: 'changed', reason: 'scan', runIds: summary.sources.flatMap((s) => [...(s.changedRuns ?? []), ...(s.removedRuns ?? [])]) });
       if (this.settings.watch) await this.startWatching();
       return { sources: summary.sources.length, runsRead, durationMs: summary.durationMs };
     },
@@ -69,6 +71,10 @@ export class EngineService {
       const real = fs.realpathSync(path.resolve(folder, file));
       if (!isInside(fs.realpathSync(folder), real)) throw new Error(`${file} is outside the workspace folder`);
       return hashFile(real);
+    },
+    compareRuns: async ({ runs, buckets }) => {
+      const ws = this.workspace();
+      return ws.store.read((db) => collectComparison(db, ws.store.series, runs, buckets, this.comparisons));
     },
     configure: async (settings) => {
       const reopen =
@@ -105,7 +111,8 @@ export class EngineService {
     const ws = this.workspace();
     this.watcher = new Watcher(ws.ingestor, new FolderWatcher(), {
       onUpdate: (u) => {
-        const runIds = u.sources.flatMap((s) => s.changedRuns ?? []);
+        // Removed runs count as changes: views must drop them (a run's folder deleted by hand).
+        const runIds = u.sources.flatMap((s) => [...(s.changedRuns ?? []), ...(s.removedRuns ?? [])]);
         if (u.reason !== 'start' && runIds.length === 0) return;
         this.emit({ kind: 'event', type: 'changed', reason: u.reason === 'change' ? 'watch' : u.reason, runIds });
       },

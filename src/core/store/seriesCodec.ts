@@ -382,7 +382,12 @@ export function encodeSeries(series: Series, timeRef?: TimeReference): Uint8Arra
  * Decodes one series. A series whose times refer to another series of its run needs `lookup` to
  * find that series' blob.
  */
-export function decodeSeries(blob: Uint8Array, lookup?: (key: string) => Uint8Array | undefined): Series {
+/**
+ * `lookup` gives the blob of a series whose times this one refers to; `timesOf`, when given, gives
+ * those times already decoded (a run's series share one time column: decoding it again for each
+ * of them doubled the cost of reading a run).
+ */
+export function decodeSeries(blob: Uint8Array, lookup?: (key: string) => Uint8Array | undefined, timesOf?: (key: string) => number[] | null | undefined): Series {
   const r = new BitReader(blob);
   const version = r.byte();
   if (version !== VERSION) throw new Error(`unknown series encoding ${version}`);
@@ -405,9 +410,12 @@ export function decodeSeries(blob: Uint8Array, lookup?: (key: string) => Uint8Ar
     for (let i = 0; i < keyBytes.length; i++) keyBytes[i] = r.byte();
     const key = new TextDecoder().decode(keyBytes);
     const offset = r.zigzag();
-    const refBlob = lookup?.(key);
-    if (!refBlob) throw new Error(`series refers to the times of "${key}", which is missing`);
-    const refTimes = decodeSeries(refBlob).times;
+    let refTimes = timesOf?.(key);
+    if (refTimes === undefined) {
+      const refBlob = lookup?.(key);
+      if (!refBlob) throw new Error(`series refers to the times of "${key}", which is missing`);
+      refTimes = decodeSeries(refBlob).times;
+    }
     if (!refTimes || refTimes.length !== n) throw new Error(`series refers to the times of "${key}", which do not match`);
     times = refTimes.map((t) => t + offset);
   } else if (timeMode === 1) {
@@ -481,8 +489,21 @@ export function encodeRunSeries(series: ReadonlyMap<string, Series>): Map<string
 }
 
 export function decodeRunSeries(blobs: ReadonlyMap<string, Uint8Array>): Map<string, Series> {
+  const decoded = new Map<string, Series>();
+  const decode = (key: string, blob: Uint8Array): Series => {
+    let s = decoded.get(key);
+    if (!s) {
+      // A referenced series holds its own times (encodeRunSeries), so this recursion is one level deep.
+      s = decodeSeries(blob, (k) => blobs.get(k), (k) => {
+        const ref = blobs.get(k);
+        return ref ? decode(k, ref).times : undefined;
+      });
+      decoded.set(key, s);
+    }
+    return s;
+  };
   const out = new Map<string, Series>();
-  for (const [key, blob] of blobs) out.set(key, decodeSeries(blob, (k) => blobs.get(k)));
+  for (const [key, blob] of blobs) out.set(key, decode(key, blob));
   return out;
 }
 

@@ -27,6 +27,16 @@ const MODEL_FILE = /\.(pkl|joblib|onnx|pt|pth|ckpt|safetensors|h5|keras|bin|pb|s
 const IMAGE_FILE = /\.(png|jpe?g|svg|gif)$/i;
 const DATA_FILE = /\.(csv|tsv|parquet|json|jsonl|npy|npz|arrow)$/i;
 
+/**
+ * Whether an artifact row is a folder: listed as one, or with files below it, or a model that is not a model
+ * file (an MLflow model folder, a Hugging Face checkpoint, an exported `weights/best_saved_model/`).
+ */
+function isFolder(row: ArtifactRow, items: readonly ArtifactRow[]): boolean {
+  if (row.kind === 'dir') return true;
+  if (items.some((a) => a.path.startsWith(row.path + '/'))) return true;
+  return row.kind === 'model' && !MODEL_FILE.test(row.path);
+}
+
 export class ArtifactsTreeProvider implements vscode.TreeDataProvider<ArtifactsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ArtifactsNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -78,9 +88,19 @@ export class ArtifactsTreeProvider implements vscode.TreeDataProvider<ArtifactsN
     if (!root || items.length === 0) {
       return prefix === '' ? [{ type: 'empty', id: `art-empty:${run.uid}`, message: 'No files recorded for this run' }] : [];
     }
-    const direct = items.filter((a) => a.path !== '.' && a.path.startsWith(prefix) && !a.path.slice(prefix.length).includes('/'));
-    return direct
-      .sort((a, b) => (a.kind === 'file' ? 1 : 0) - (b.kind === 'file' ? 1 : 0) || a.path.localeCompare(b.path))
+    // Direct children of `prefix`. Readers other than MLflow's list nested files without their folders
+    // (Ultralytics `weights/best.pt`, Lightning `checkpoints/*.ckpt`): such folders are made up here.
+    const direct = new Map<string, ArtifactRow>();
+    for (const a of items) {
+      if (a.path === '.' || !a.path.startsWith(prefix)) continue;
+      const rest = a.path.slice(prefix.length);
+      const slash = rest.indexOf('/');
+      if (slash < 0) direct.set(a.path, a);
+      else if (slash > 0 && !direct.has(prefix + rest.slice(0, slash))) direct.set(prefix + rest.slice(0, slash), { path: prefix + rest.slice(0, slash), kind: 'dir', size: null });
+    }
+    const isDir = (row: ArtifactRow): boolean => isFolder(row, items);
+    return [...direct.values()]
+      .sort((a, b) => (isDir(a) ? 0 : 1) - (isDir(b) ? 0 : 1) || a.path.localeCompare(b.path))
       .map((row) => ({
         type: 'entry' as const,
         id: `art:${folder.uri.toString()}:${run.source.path}:${run.id}:${row.path}`,
@@ -106,7 +126,7 @@ export class ArtifactsTreeProvider implements vscode.TreeDataProvider<ArtifactsN
     }
     const { row } = node;
     const file = path.join(node.root, ...row.path.split('/'));
-    const isDir = row.kind !== 'file';
+    const isDir = isFolder(row, node.children);
     const item = new vscode.TreeItem(path.posix.basename(row.path), isDir ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = node.id;
     item.resourceUri = vscode.Uri.file(file);
