@@ -193,8 +193,8 @@ export class Ingestor {
     readonly workspace: string,
     options: IngestorOptions = {},
   ) {
-    this.adapters = options.adapters ?? defaultAdapters();
     this.git = options.git ?? true;
+    this.adapters = options.adapters ?? defaultAdapters({ git: this.git });
     this.pool = new WorkerPool(options.workers);
     this.gitResolver = new GitContextResolver({ enabled: this.git, ...(options.log ? { logger: options.log } : {}) });
   }
@@ -395,6 +395,7 @@ export class Ingestor {
         full: options.full ?? false,
         sink,
         pool: this.pool,
+        git: this.git,
         ...(hints ? { hints } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       });

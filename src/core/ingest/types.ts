@@ -166,6 +166,11 @@ export interface ReadContext {
   pool?: WorkerPool;
   /** Stops a long read early (the result is then partial and not applied as a whole). */
   signal?: AbortSignal;
+  /**
+   * Whether the adapter may start git (the Ingestor's `git`: false in untrusted workspaces, where
+   * a repository's config could make git run its programs). Absent counts as false.
+   */
+  git?: boolean;
 }
 
 /**

@@ -1,4 +1,6 @@
-// Names of models, stages and aliases: what a file system, a git tag (GTO) and a shell all accept.
+// Names of models, stages and aliases: what a file system, a git tag and a shell all accept. GTO's
+// own pattern is stricter by one character: it has no `.`, so a dotted model gets no GTO tags
+// (gitTags.ts reports it) while the rest of the registry works the same.
 export const STAGES = ['candidate', 'staging', 'production', 'decommissioned', 'archived'] as const;
 export type Stage = (typeof STAGES)[number];
 

@@ -11,6 +11,8 @@
 //     reason: true                 # a reason must be given
 //   decommissioned:
 //     reason: true
+//   git_tags: local                 # off (default) | local | push: registry actions written as
+//                                   # GTO git tags (gitTags.ts); a team setting, so it lives here
 //
 // A refused promotion names every failed gate with its numbers.
 import * as fs from 'node:fs';
@@ -19,6 +21,7 @@ import type { Diagnostic } from '../ingest/types';
 import { formatNumber } from '../util/numbers';
 import { isMapping, parseYamlText, type YamlValue } from '../util/yamlFlat';
 import type { Direction } from '../../shared/compareProtocol';
+import { GIT_TAGS_MODES, isGitTagsMode, type GitTagsMode } from './gitTags';
 import { isStage, type Stage } from './names';
 
 export interface StagePolicy {
@@ -41,8 +44,15 @@ function emptyStage(): StagePolicy {
   return { metrics: [], beatProduction: [], packageVerified: false, gitClean: false, reason: false };
 }
 
+export interface PolicyRead {
+  policy: Policy;
+  diagnostics: Diagnostic[];
+  /** `git_tags`, when the file sets it to a valid mode. */
+  gitTags?: GitTagsMode;
+}
+
 /** Reads the policy; a missing file is an empty policy, a broken one a diagnostic (and no gates lost silently: it refuses). */
-export function readPolicy(file: string): { policy: Policy; diagnostics: Diagnostic[] } {
+export function readPolicy(file: string): PolicyRead {
   const diagnostics: Diagnostic[] = [];
   let text: string;
   try {
@@ -61,7 +71,15 @@ export function readPolicy(file: string): { policy: Policy; diagnostics: Diagnos
     diagnostics.push({ severity: 'error', file, message: 'the policy must map stages to their gates' });
     return { policy, diagnostics };
   }
+  let gitTags: GitTagsMode | undefined;
   for (const [stage, rules] of Object.entries(value)) {
+    if (stage === 'git_tags') {
+      // YAML 1.1 readers take a bare `off` for false: accept that spelling too.
+      const mode = rules === false ? 'off' : typeof rules === 'string' ? rules.trim().toLowerCase() : rules;
+      if (isGitTagsMode(mode)) gitTags = mode;
+      else diagnostics.push({ severity: 'warning', file, message: `git_tags must be one of ${GIT_TAGS_MODES.join(', ')} (got ${JSON.stringify(rules)}): tags stay off` });
+      continue;
+    }
     if (!isStage(stage)) {
       diagnostics.push({ severity: 'warning', file, message: `"${stage}" is not a stage (candidate, staging, production, decommissioned, archived): ignored` });
       continue;
@@ -96,7 +114,7 @@ export function readPolicy(file: string): { policy: Policy; diagnostics: Diagnos
     }
     policy[stage] = p;
   }
-  return { policy, diagnostics };
+  return { policy, diagnostics, ...(gitTags ? { gitTags } : {}) };
 }
 
 export interface GateInputs {

@@ -11,10 +11,11 @@ import type { Database } from 'sql.js';
 import type { MetricSummary } from '../store/queries';
 import type { Store } from '../store/store';
 import { isInside, toStorePath } from '../util/paths';
+import { resolveGitTagsMode, type GitTagger, type GitTagsReport } from './gitTags';
 import { Journal, type JournalEvent, type JournalLine } from './journal';
 import { DECOMMISSION_REASONS, invalidName, invalidTransition, isStage, type DecommissionReason, type Stage } from './names';
 import { ObjectStore, type Snapshot, type SnapshotOptions } from './objects';
-import { evaluateGates, readPolicy, type GateResult, type Policy } from './policy';
+import { evaluateGates, readPolicy, type GateResult, type PolicyRead } from './policy';
 
 export class RegistryError extends Error {}
 
@@ -103,9 +104,17 @@ export interface RegistryEnvironment {
   gitClean?: () => Promise<boolean | null>;
   /** Whether a verified package exists for a version (issue 7 builds them). */
   packageVerified?: (model: string, version: number) => boolean | null;
-  /** Called after events were appended (git tags, notifications). */
+  /** Called after events were appended (notifications). */
   onEvents?: (events: JournalEvent[]) => void;
+  /**
+   * Writes GTO tags for registrations and stage changes when the policy's `git_tags` (or
+   * MLCYCLE_GIT_TAGS) asks for it. Absent in untrusted workspaces: no tag, no git process.
+   */
+  gitTags?: GitTagger;
 }
+
+/** A registered version, with what became of its git tag (null: tags off, or not asked for). */
+export type RegisteredVersion = VersionRow & { gitTags: GitTagsReport | null };
 
 function json<T>(text: unknown, fallback: T): T {
   if (typeof text !== 'string') return fallback;
@@ -132,7 +141,7 @@ export class Registry {
     this.policyFile = path.join(dir, 'policy.yaml');
   }
 
-  policy(): { policy: Policy; diagnostics: ReturnType<typeof readPolicy>['diagnostics'] } {
+  policy(): PolicyRead {
     return readPolicy(this.policyFile);
   }
 
@@ -180,7 +189,7 @@ export class Registry {
   // ---- writing -------------------------------------------------------------------------------
 
   /** Snapshots the files (outside the lock: it may take minutes), then records the version. */
-  async register(req: RegisterRequest): Promise<VersionRow> {
+  async register(req: RegisterRequest): Promise<RegisteredVersion> {
     const bad = invalidName('model', req.model);
     if (bad) throw new RegistryError(bad);
     const abs = path.resolve(this.workspace, req.path);
@@ -200,7 +209,7 @@ export class Registry {
     const runInfo = run ? this.runInfo(run) : null;
     if (run && !runInfo) throw new RegistryError(`run ${run.id} is not in the store (scan first, or check the id)`);
     const actor = this.env.actor();
-    const { result } = this.write(() => {
+    const { events, result } = this.write(() => {
       const current = this.store.read((db) => db.exec('SELECT max(version) FROM model_versions WHERE model = ?', [req.model])[0]?.values[0]?.[0]);
       const version = (current === null || current === undefined ? 0 : Number(current)) + 1;
       const events: Omit<JournalEvent, 'v' | 'id' | 'time'>[] = [
@@ -224,17 +233,18 @@ export class Registry {
       ];
       return { events, result: version };
     });
-    return this.model(req.model)!.versions.find((v) => v.version === result)!;
+    const gitTags = await this.tagGit(events);
+    return { ...this.model(req.model)!.versions.find((v) => v.version === result)!, gitTags };
   }
 
   /**
    * Moves a version to a stage, checking the life-cycle rules and the policy's gates. Entering
    * production moves the current production version to decommissioned ("superseded by vN").
    */
-  async setStage(req: StageRequest): Promise<{ version: VersionRow; gates: GateResult[]; demoted: number[] }> {
+  async setStage(req: StageRequest): Promise<{ version: VersionRow; gates: GateResult[]; demoted: number[]; gitTags: GitTagsReport | null }> {
     const gitClean = this.env.gitClean ? await this.env.gitClean() : null;
     const actor = this.env.actor();
-    const { result } = this.write(() => {
+    const { events, result } = this.write(() => {
       const model = this.store.read((db) => listModels(db, req.model))[0];
       if (!model) throw new RegistryError(`no model named ${req.model}`);
       const v = model.versions.find((x) => x.version === req.version);
@@ -282,8 +292,9 @@ export class Registry {
       });
       return { events, result: { gates, demoted } };
     });
+    const gitTags = await this.tagGit(events);
     const version = this.model(req.model)!.versions.find((x) => x.version === req.version)!;
-    return { version, ...result };
+    return { version, ...result, gitTags };
   }
 
   setAlias(model: string, alias: string, version: number): VersionRow {
@@ -318,6 +329,25 @@ export class Registry {
       if (!this.store.read((db) => listModels(db, model))[0]) throw new RegistryError(`no model named ${model}`);
       return { events: [{ actor, type: 'describe' as const, model, data: { description } }], result: null };
     });
+  }
+
+  /**
+   * GTO tags for events already in the journal. Outside the lock (a push may take seconds), and
+   * never throwing: the action is done whatever git says, and what failed is in the report.
+   */
+  private async tagGit(events: JournalEvent[]): Promise<GitTagsReport | null> {
+    if (!this.env.gitTags || events.length === 0) return null;
+    const mode = resolveGitTagsMode(this.policy().gitTags);
+    if (mode === 'off') return null;
+    try {
+      const versionCommit = (model: string, version: number): string | null => {
+        const c = this.store.read((db) => db.exec('SELECT git_commit FROM model_versions WHERE model = ? AND version = ?', [model, version])[0]?.values[0]?.[0]);
+        return typeof c === 'string' ? c : null;
+      };
+      return await this.env.gitTags(events, { mode, versionCommit });
+    } catch (err) {
+      return { mode, tags: [], push: null, warnings: [`git tags not written: ${(err as Error).message}`] };
+    }
   }
 
   /** Under the journal's lock: catch up, decide, append + fsync, mirror in the database. */

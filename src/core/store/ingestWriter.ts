@@ -387,10 +387,14 @@ export class SourceWriter {
   }
 
   private removeRun(id: number, nativeId: string): void {
+    this.removed.push(nativeId);
     this.db.run('DELETE FROM runs WHERE id = ?', [id]);
     this.series.remove(this.sourcePath, nativeId);
     this.db.run('DELETE FROM diagnostics WHERE scope = ?', [runScope(this.sourcePath, nativeId)]);
   }
+
+  /** Native ids of the runs this writer removed (their files are gone). */
+  readonly removed: string[] = [];
 
   /** Ends a read: removes what the source no longer holds, records its state. */
   finish(result: SourceReadResult): void {

@@ -326,6 +326,8 @@ export interface SourceModelVersionRow {
 
 export interface SourceModelRow {
   source: string;
+  /** The source's kind: `mlflow-file`, `mlflow-sqlite`, `gto` (git tags), … */
+  kind: string;
   name: string;
   description: string | null;
   aliases: Record<string, number>;
@@ -333,13 +335,14 @@ export interface SourceModelRow {
   versions: SourceModelVersionRow[];
 }
 
-/** Model registries read from sources (MLflow's), with their versions. */
+/** Model registries read from sources (MLflow's, a repository's GTO tags), with their versions. */
 export function listSourceModels(db: Database): SourceModelRow[] {
   const models = rows(
     db,
-    'SELECT s.path, m.name, m.description, m.aliases, m.tags FROM source_models m JOIN sources s ON s.id = m.source_id ORDER BY s.path, m.name',
-  ).map(([source, name, description, aliases, tags]) => ({
+    'SELECT s.path, m.name, m.description, m.aliases, m.tags, s.kind FROM source_models m JOIN sources s ON s.id = m.source_id ORDER BY s.path, m.name',
+  ).map(([source, name, description, aliases, tags, kind]) => ({
     source: String(source),
+    kind: String(kind),
     name: String(name),
     description: str(description),
     aliases: aliases ? (JSON.parse(String(aliases)) as Record<string, number>) : {},
