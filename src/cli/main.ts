@@ -12,7 +12,14 @@ import { Watcher } from '../core/watch/watcher';
 import { Workspace } from '../core/workspace';
 import { DECOMMISSION_REASONS, isStage, type DecommissionReason } from '../core/registry/names';
 import { Cancelled } from '../core/registry/objects';
+import { describeGitTags, type GitTagsReport } from '../core/registry/gitTags';
 import { GateRefusal, RegistryError, type Registry, type VersionRow } from '../core/registry/registry';
+import { PackageError } from '../core/package/build';
+import { Packages } from '../core/package/packages';
+import { PackageConfigError } from '../core/package/resources';
+import { restorePackage, RestoreError } from '../core/package/restore';
+import { describeMismatches, verifyPackage } from '../core/package/verify';
+import { humanBytes, UnsafeZipError } from '../core/package/zipRead';
 import { duration, formatNumber, isoTime, shortTime, table } from './format';
 
 export const VERSION = '0.1.0';
@@ -452,7 +459,7 @@ const commands: Record<string, CommandSpec> = {
   },
   models: {
     maxPositionals: 1,
-    summary: "list registered models and their versions: MLCycle's registry, and MLflow's (read-only)",
+    summary: "list registered models and their versions: MLCycle's registry, MLflow's and a repository's GTO git tags (read-only)",
     usage: 'mlcycle models [DIR] [--json] [--no-scan]',
     details: '  --json             print an array of models with their versions\n  --no-scan          read the store without scanning first',
     options: { json: { type: 'boolean' }, scan: { type: 'boolean', default: true }, 'no-scan': { type: 'boolean' } },
@@ -461,6 +468,11 @@ const commands: Record<string, CommandSpec> = {
       await withScan(args, io, 0, (ws) => {
         const own = ws.registry().models();
         const mlflow = ws.store.read((db) => listSourceModels(db));
+        /** GTO's versions are semver (`v1.2.3`): shown as in the tag, not as the stored number. */
+        const label = (v: { version: number; tags: Record<string, string> }): string => {
+          const tagged = v.tags['gto.version'];
+          return tagged === undefined ? String(v.version) : /^[0-9a-f]{40,64}$/.test(tagged) ? tagged.slice(0, 7) : tagged;
+        };
         if (args.values['json']) {
           io.out(
             JSON.stringify(
@@ -469,6 +481,7 @@ const commands: Record<string, CommandSpec> = {
                 ...mlflow.map((m) => ({
                   name: m.name,
                   source: m.source,
+                  kind: m.kind,
                   readOnly: true,
                   description: m.description,
                   aliases: m.aliases,
@@ -490,8 +503,12 @@ const commands: Record<string, CommandSpec> = {
           for (const v of m.versions) rows.push([m.name, `v${v.version}`, v.stage, v.aliases.join(','), v.run?.name ?? v.run?.id ?? '', 'mlcycle', age(v.registered)]);
         }
         for (const m of mlflow) {
-          for (const v of m.versions) rows.push([m.name, String(v.version), v.deleted ? 'deleted' : (v.stage ?? ''), v.aliases.join(','), v.runId ?? '', m.source, age(v.created)]);
-          if (m.versions.length === 0) rows.push([m.name, '', '', '', '', m.source, '']);
+          const source = m.kind === 'gto' ? `${m.source} (git tags)` : m.source;
+          for (const v of m.versions) {
+            const stage = v.deleted ? (v.status === 'deregistered' ? 'deregistered' : 'deleted') : (v.stage ?? '');
+            rows.push([m.name, label(v), v.status === 'deprecated' ? `${stage} (deprecated)`.trim() : stage, v.aliases.join(','), v.runId ?? '', source, age(v.created)]);
+          }
+          if (m.versions.length === 0) rows.push([m.name, '', '', '', '', source, '']);
         }
         io.out(
           table(
@@ -541,11 +558,12 @@ const commands: Record<string, CommandSpec> = {
             }
           },
         });
-        if (args.values['json']) io.out(JSON.stringify(versionToJson(v), null, 2));
+        if (args.values['json']) io.out(JSON.stringify({ ...versionToJson(v), gitTags: v.gitTags }, null, 2));
         else {
           io.out(`Registered ${name} v${v.version} (candidate): ${v.sourcePath}, ${v.bytes} bytes, sha256 ${v.digest.slice(0, 12)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
           io.out(v.run ? `  produced by run ${v.run.name ?? v.run.id} (${v.run.source})` : '  no tracked run produced it (use --run to link one)');
         }
+        printGitTags(io, v.gitTags, args.values['json'] === true);
       });
     },
   },
@@ -585,14 +603,14 @@ const commands: Record<string, CommandSpec> = {
   },
   archive: {
     maxPositionals: 2,
-    summary: 'freeze a decommissioned (or never deployed) model version',
+    summary: 'freeze a decommissioned (or never deployed) model version, keeping its package (built and verified) under .mlcycle/packages',
     usage: 'mlcycle archive NAME VERSION [--reason TEXT] [--dir DIR] [--json]',
     details: '  --reason TEXT      why (if the policy asks for one)',
     options: { reason: { type: 'string' }, dir: { type: 'string' }, json: { type: 'boolean' } },
     run: async (args, io) => {
       const [name, versionText] = args.positionals;
       if (!name || !versionText) throw new UsageError('archive needs NAME and VERSION');
-      await moveStage(args, io, name, versionText, 'archived', typeof args.values['reason'] === 'string' ? args.values['reason'] : null);
+      await archiveVersion(args, io, name, versionText, typeof args.values['reason'] === 'string' ? args.values['reason'] : null);
     },
   },
   alias: {
@@ -607,11 +625,12 @@ const commands: Record<string, CommandSpec> = {
       await withRegistry(args, io, async (_ws, registry) => {
         if (args.values['remove']) {
           registry.removeAlias(name, alias);
-          io.out(args.values['json'] ? JSON.stringify({ model: name, alias, removed: true }) : `Removed alias ${alias} of ${name}.`);
+          // Aliases are not GTO stages: never tagged, so gitTags is always null here.
+          io.out(args.values['json'] ? JSON.stringify({ model: name, alias, removed: true, gitTags: null }) : `Removed alias ${alias} of ${name}.`);
           return;
         }
         const v = registry.setAlias(name, alias, parseVersion(versionText!));
-        io.out(args.values['json'] ? JSON.stringify(versionToJson(v), null, 2) : `${name}@${alias} → v${v.version}`);
+        io.out(args.values['json'] ? JSON.stringify({ ...versionToJson(v), gitTags: null }, null, 2) : `${name}@${alias} → v${v.version}`);
       });
     },
   },
@@ -636,6 +655,175 @@ const commands: Record<string, CommandSpec> = {
         }
         io.out(table([{ header: 'TIME' }, { header: 'MODEL', max: 30 }, { header: 'WHO', max: 40 }, { header: 'WHAT', max: 100 }], events.map((e) => [e.time.replace('T', ' ').slice(0, 19), e.model, e.actor, e.detail])));
       });
+    },
+  },
+  package: {
+    maxPositionals: 2,
+    summary: 'build the deployment package of a model version: a zip of its files, resources, environment, manifest.json and MODEL_CARD.md',
+    usage: 'mlcycle package NAME VERSION [--out FILE] [--resource GLOB]... [--card FILE] [--allow-missing-resources] [--no-verify] [--dir DIR] [--json]',
+    details:
+      '  --out FILE         the zip to write (default: .mlcycle/packages/NAME/vN/NAME-vN.zip)\n' +
+      '  --resource GLOB    a deployment resource to include, relative to the workspace (repeatable;\n' +
+      '                     adds to models.NAME.resources of mlcycle.yaml)\n' +
+      '  --card FILE        use this MODEL_CARD.md (an edited card) instead of generating one\n' +
+      '  --allow-missing-resources  a glob matching no file is a warning, not an error\n' +
+      '  --no-verify        do not read the zip back to verify it (the promotion gate needs a verified package)\n' +
+      '  --dir DIR          the workspace folder (default: the current folder)\n' +
+      '  --json             print the package (path, sha256, size, manifest) as JSON\n' +
+      '  Ctrl+C cancels; nothing is left under the final name.',
+    options: {
+      out: { type: 'string' },
+      resource: { type: 'string', multiple: true },
+      card: { type: 'string' },
+      'allow-missing-resources': { type: 'boolean' },
+      'no-verify': { type: 'boolean' },
+      dir: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    run: async (args, io) => {
+      const [name, versionText] = args.positionals;
+      if (!name || !versionText) throw new UsageError('package needs NAME and VERSION');
+      const version = parseVersion(versionText);
+      let card: string | undefined;
+      if (typeof args.values['card'] === 'string') {
+        try {
+          card = fs.readFileSync(path.resolve(io.cwd, args.values['card']), 'utf8');
+        } catch (err) {
+          throw new CommandError(`cannot read the model card ${args.values['card']}: ${(err as Error).message}`);
+        }
+      }
+      const resources = Array.isArray(args.values['resource']) ? args.values['resource'] : [];
+      await withRegistry(args, io, async (_ws, registry) => {
+        const packages = new Packages(registry);
+        const json = args.values['json'] === true;
+        const built = await packageErrors(() =>
+          withCancel((signal) =>
+            packages.build(name, version, {
+              ...(typeof args.values['out'] === 'string' ? { out: path.resolve(io.cwd, args.values['out']) } : {}),
+              ...(resources.length ? { resources } : {}),
+              ...(card !== undefined ? { modelCard: card } : {}),
+              allowMissingResources: args.values['allow-missing-resources'] === true,
+              signal,
+              onProgress: progressPrinter(io, json, 'packaging'),
+            }),
+          ),
+        );
+        const verified = args.values['no-verify'] ? undefined : await packageErrors(() => withCancel((signal) => packages.verify(built.path, { signal, onProgress: progressPrinter(io, json, 'verifying') })));
+        if (verified && !verified.ok) throw new CommandError(`the package just built does not verify:\n${describeMismatches(verified).map((l) => `  ${l}`).join('\n')}`);
+        if (json) {
+          io.out(JSON.stringify({ path: built.path, sha256: built.sha256, size: built.size, verified: verified !== undefined, manifest: built.manifest }, null, 2));
+          return;
+        }
+        const m = built.manifest;
+        io.out(
+          `Built ${name} v${version}: ${path.relative(io.cwd, built.path) || built.path} (${m.files.length} files, ${humanBytes(built.size)}, sha256 ${built.sha256.slice(0, 12)}) in ${(built.durationMs / 1000).toFixed(1)} s${verified ? ', verified' : ''}`,
+        );
+        if (m.mlflow.mlmodel) io.out(`  MLflow model in ${m.mlflow.modelDir}/ (MLmodel ${m.mlflow.mlmodel}: ${m.mlflow.flavors.join(', ')})`);
+        if (m.environment.length) io.out(`  environment: ${m.environment.join(', ')}`);
+        for (const r of m.resources) io.out(`  resource ${r.glob}: ${r.files.length} file${r.files.length === 1 ? '' : 's'}`);
+        for (const w of m.warnings) io.err(`warning: ${w}`);
+      });
+    },
+  },
+  verify: {
+    maxPositionals: 1,
+    summary: 'check every file of a package against its manifest.json; names each missing, extra or altered file (exit 1 on any)',
+    usage: 'mlcycle verify PACKAGE [--dir DIR] [--json]',
+    details:
+      '  PACKAGE            the zip\n' +
+      '  --dir DIR          the workspace whose store records the package (default: found from the\n' +
+      '                     path .../.mlcycle/packages/..., else the current folder)\n' +
+      '  --json             print the result as JSON',
+    options: { dir: { type: 'string' }, json: { type: 'boolean' } },
+    run: async (args, io) => {
+      const [pkg] = args.positionals;
+      if (!pkg) throw new UsageError('verify needs PACKAGE');
+      const file = path.resolve(io.cwd, pkg);
+      if (!fs.existsSync(file)) throw new CommandError(`no such package: ${file}`);
+      const json = args.values['json'] === true;
+      const folder = typeof args.values['dir'] === 'string' ? path.resolve(io.cwd, args.values['dir']) : workspaceOfPackage(file, io.cwd);
+      let ws: Workspace | undefined;
+      try {
+        if (folder) ws = await openWorkspace(folder, args, io);
+        const onProgress = progressPrinter(io, json, 'verifying');
+        const result = await packageErrors(() => withCancel((signal) => (ws ? new Packages(ws.registry()).verify(file, { signal, onProgress }) : verifyPackage(file, { signal, onProgress }))));
+        if (json) io.out(JSON.stringify(result, null, 2));
+        const m = result.manifest;
+        if (!result.ok) {
+          throw new CommandError(`${pkg} does not match its manifest:\n${describeMismatches(result).map((l) => `  ${l}`).join('\n')}`);
+        }
+        if (!json) io.out(`${pkg}: ${m!.model} v${m!.version}, ${result.files} files, ${humanBytes(result.bytes)}: every sha256 matches manifest.json (${(result.durationMs / 1000).toFixed(1)} s)`);
+      } finally {
+        ws?.close();
+      }
+    },
+  },
+  restore: {
+    maxPositionals: 3,
+    summary: "extract a package into a folder, checking every hash; or restore a registered version's package in one step",
+    usage: 'mlcycle restore PACKAGE DIR [--json]\n       mlcycle restore NAME VERSION DIR [--dir WORKSPACE] [--json]',
+    details:
+      '  PACKAGE DIR        extract the zip into DIR (new or empty); entries that would escape DIR,\n' +
+      '                     links, duplicates and zip bombs are refused, and a failure leaves DIR untouched\n' +
+      "  NAME VERSION DIR   restore a version from its package (built from the registry's objects when none is kept)\n" +
+      '  --dir WORKSPACE    the workspace folder for NAME VERSION (default: the current folder)\n' +
+      '  --json             print the result as JSON',
+    options: { dir: { type: 'string' }, json: { type: 'boolean' } },
+    run: async (args, io) => {
+      const json = args.values['json'] === true;
+      const report = (r: { dir: string; files: number; bytes: number; manifest: { model: string; version: number } }, pkg: string, built: boolean): void => {
+        if (json) io.out(JSON.stringify({ dir: r.dir, model: r.manifest.model, version: r.manifest.version, files: r.files, bytes: r.bytes, package: pkg, built }, null, 2));
+        else io.out(`Restored ${r.manifest.model} v${r.manifest.version} into ${r.dir}: ${r.files} files, ${humanBytes(r.bytes)}, every sha256 checked${built ? ' (package built from the registry first)' : ''} (from ${pkg})`);
+      };
+      if (args.positionals.length === 2) {
+        const [pkg, dir] = args.positionals as [string, string];
+        const file = path.resolve(io.cwd, pkg);
+        const r = await packageErrors(() => withCancel((signal) => restorePackage(file, path.resolve(io.cwd, dir), { signal, onProgress: progressPrinter(io, json, 'restoring') })));
+        report(r, file, false);
+        return;
+      }
+      if (args.positionals.length !== 3) throw new UsageError('restore needs PACKAGE DIR, or NAME VERSION DIR');
+      const [name, versionText, dir] = args.positionals as [string, string, string];
+      const version = parseVersion(versionText);
+      await withRegistry(args, io, async (_ws, registry) => {
+        const r = await packageErrors(() =>
+          withCancel((signal) => new Packages(registry).restoreVersion(name, version, path.resolve(io.cwd, dir), { signal, onProgress: progressPrinter(io, json, 'restoring') })),
+        );
+        report(r, r.package, r.built);
+      });
+    },
+  },
+  packages: {
+    maxPositionals: 2,
+    summary: 'list the packages built in this workspace, with their verification state',
+    usage: 'mlcycle packages [NAME [VERSION]] [--dir DIR] [--json]',
+    details: '  --json             print the packages as JSON',
+    options: { dir: { type: 'string' }, json: { type: 'boolean' } },
+    run: async (args, io) => {
+      const [name, versionText] = args.positionals;
+      const folder = path.resolve(io.cwd, typeof args.values['dir'] === 'string' ? args.values['dir'] : '.');
+      if (!fs.existsSync(folder)) throw new CommandError(`folder not found: ${folder}`);
+      const ws = await openWorkspace(folder, args, io);
+      try {
+        const rows = new Packages(ws.registry()).list(name, versionText ? parseVersion(versionText) : undefined);
+        const present = (f: string): boolean => fs.existsSync(f);
+        if (args.values['json']) {
+          io.out(JSON.stringify(rows.map((r) => ({ ...r, created: isoTime(r.created), verifiedAt: isoTime(r.verifiedAt), present: present(r.file) })), null, 2));
+          return;
+        }
+        if (rows.length === 0) {
+          io.out('No packages built yet. Build one with: mlcycle package NAME VERSION');
+          return;
+        }
+        io.out(
+          table(
+            [{ header: 'MODEL', max: 32 }, { header: 'VERSION', align: 'right' }, { header: 'PACKAGE', max: 80 }, { header: 'SIZE', align: 'right' }, { header: 'VERIFIED' }, { header: 'SHA256' }],
+            rows.map((r) => [r.model, `v${r.version}`, r.path, humanBytes(r.size), present(r.file) ? (r.verifiedAt ? age(r.verifiedAt) : 'never') : 'file missing', r.sha256.slice(0, 12)]),
+          ),
+        );
+      } finally {
+        ws.close();
+      }
     },
   },
 };
@@ -691,17 +879,95 @@ async function withRegistry(args: ParsedArgs, io: Io, fn: (ws: Workspace, regist
 
 async function moveStage(args: ParsedArgs, io: Io, name: string, versionText: string, stage: string, reason: string | null, reasonKind?: DecommissionReason): Promise<void> {
   if (!isStage(stage) || stage === 'candidate') throw new UsageError(`"${stage}" is not a stage to move to: staging, production, decommissioned or archived`);
+  if (stage === 'archived') return archiveVersion(args, io, name, versionText, reason); // an archived version keeps its package
   const version = parseVersion(versionText);
   await withRegistry(args, io, async (_ws, registry) => {
     const r = await registry.setStage({ model: name, version, stage, reason, ...(reasonKind ? { reasonKind } : {}) });
     if (args.values['json']) {
-      io.out(JSON.stringify({ ...versionToJson(r.version), gates: r.gates, demoted: r.demoted }, null, 2));
+      io.out(JSON.stringify({ ...versionToJson(r.version), gates: r.gates, demoted: r.demoted, gitTags: r.gitTags }, null, 2));
+      printGitTags(io, r.gitTags, true);
       return;
     }
     io.out(`${name} v${version} → ${stage}${r.version.stageReason ? ` (${r.version.stageReason})` : ''}`);
     for (const g of r.gates) io.out(`  ✓ ${g.gate}: ${g.detail}`);
     for (const d of r.demoted) io.out(`  ${name} v${d} → decommissioned (superseded by v${version})`);
+    printGitTags(io, r.gitTags, false);
   });
+}
+
+/**
+ * One line for the tags written (not with --json: the output's gitTags field has them), and a
+ * `warning:` line on stderr for each thing that failed; the registry action stands either way.
+ */
+function printGitTags(io: Io, report: GitTagsReport | null, json: boolean): void {
+  const line = describeGitTags(report);
+  if (line && !json) io.out(line);
+  for (const w of report?.warnings ?? []) io.err(`warning: ${w}`);
+}
+
+/** Archives a version with its package: built if missing, verified, kept under .mlcycle/packages. */
+async function archiveVersion(args: ParsedArgs, io: Io, name: string, versionText: string, reason: string | null): Promise<void> {
+  const version = parseVersion(versionText);
+  const json = args.values['json'] === true;
+  await withRegistry(args, io, async (_ws, registry) => {
+    const r = await packageErrors(() => withCancel((signal) => new Packages(registry).archive(name, version, { reason, signal, onProgress: progressPrinter(io, json, 'packaging') })));
+    const pkg = { path: r.package.file, sha256: r.package.sha256, size: r.package.size, built: r.built, verifiedAt: isoTime(r.package.verifiedAt) };
+    if (json) {
+      io.out(JSON.stringify({ ...versionToJson(r.version), gates: r.stage.gates, gitTags: r.stage.gitTags, package: pkg }, null, 2));
+      printGitTags(io, r.stage.gitTags, true);
+      return;
+    }
+    io.out(`${name} v${version} → archived${r.version.stageReason ? ` (${r.version.stageReason})` : ''}`);
+    for (const g of r.stage.gates) io.out(`  ✓ ${g.gate}: ${g.detail}`);
+    io.out(`  package ${r.built ? 'built' : 'kept'} and verified: ${path.relative(io.cwd, r.package.file) || r.package.file} (${humanBytes(r.package.size)}, sha256 ${r.package.sha256.slice(0, 12)})`);
+    io.out(`  restore it any time with: mlcycle restore ${name} ${version} DIR`);
+    printGitTags(io, r.stage.gitTags, false);
+  });
+}
+
+/** Runs fn with an AbortSignal that Ctrl+C fires (a build or restore then cleans up and stops). */
+async function withCancel<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    return await fn(controller.signal);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+/** Package errors are the command failing (exit 1), with their message. */
+async function packageErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof Cancelled) throw new CommandError('cancelled: nothing was left behind');
+    if (err instanceof PackageError || err instanceof PackageConfigError || err instanceof RestoreError || err instanceof UnsafeZipError) throw new CommandError(err.message);
+    if (err instanceof Error && /^(no such package|cannot read |.* is not a readable zip)/.test(err.message)) throw new CommandError(err.message);
+    throw err;
+  }
+}
+
+/** A progress line on stderr every 10 % for big jobs (so CI logs show they move). */
+function progressPrinter(io: Io, quiet: boolean, what: string): (done: number, total: number) => void {
+  let shown = 0;
+  return (done, total) => {
+    if (quiet || total < 256 * 1024 * 1024) return;
+    const pct = Math.floor((done / total) * 10) * 10;
+    if (pct > shown) {
+      shown = pct;
+      io.err(`  ${what}: ${pct}% of ${humanBytes(total)}`);
+    }
+  };
+}
+
+/** The workspace a package belongs to: the folder holding `.mlcycle/packages/…`, else the current one if it has a store. */
+function workspaceOfPackage(file: string, cwd: string): string | undefined {
+  const parts = path.resolve(file).split(path.sep);
+  const i = parts.lastIndexOf('.mlcycle');
+  if (i > 0 && parts[i + 1] === 'packages') return parts.slice(0, i).join(path.sep) || path.sep;
+  return fs.existsSync(Workspace.defaultStorePath(cwd)) ? cwd : undefined;
 }
 
 function commandHelp(spec: CommandSpec): string {

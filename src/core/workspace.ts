@@ -2,6 +2,8 @@
 import * as path from 'node:path';
 import { gitTreeClean, resolveActor } from './git/actor';
 import { Ingestor } from './ingest/engine';
+import { packageVerified } from './package/packages';
+import { createGitTagger } from './registry/gitTags';
 import { Registry, type RegistryEnvironment } from './registry/registry';
 import type { SourceAdapter } from './ingest/types';
 import { Store, type StoreNotice } from './store/store';
@@ -30,14 +32,24 @@ export class Workspace {
     readonly ingestor: Ingestor,
   ) {}
 
-  /** The model registry of this folder (its journal is `.mlcycle/registry.jsonl`). */
+  /**
+   * The model registry of this folder (its journal is `.mlcycle/registry.jsonl`). In a trusted
+   * workspace it writes GTO tags when the policy's `git_tags` asks for them; never otherwise.
+   */
   registry(env: Partial<RegistryEnvironment> = {}): Registry {
     const git = this.ingestor.git;
-    this.registryInstance ??= new Registry(this.store, this.folder, {
+    if (this.registryInstance) return this.registryInstance;
+    const full: RegistryEnvironment = {
       actor: () => resolveActor(this.folder, git),
       gitClean: async () => (git ? gitTreeClean(this.folder) : null),
+      // The "package built and verified" gate: a verified zip that still has its verified hash.
+      packageVerified: (model, version) => packageVerified(this.store, this.folder, model, version),
+      gitTags: createGitTagger(this.folder),
       ...env,
-    });
+    };
+    // Not even a caller's own tagger runs where git must not.
+    if (!git) delete full.gitTags;
+    this.registryInstance = new Registry(this.store, this.folder, full);
     return this.registryInstance;
   }
 

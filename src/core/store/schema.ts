@@ -258,6 +258,27 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    description: 'deployment packages built for model versions',
+    sql: `
+      -- One row per zip built (src/core/package/). path is relative to the workspace folder ('/'
+      -- separated), or absolute for a package written outside it. sha256 and size are those of
+      -- the zip; verified_at is when every file in it last matched its manifest (NULL: never).
+      -- The promotion gate "package built and verified" trusts a row only while the zip still
+      -- has this sha256.
+      CREATE TABLE packages (
+        path        TEXT PRIMARY KEY,
+        model       TEXT NOT NULL,
+        version     INTEGER NOT NULL,
+        sha256      TEXT NOT NULL,
+        size        INTEGER NOT NULL,
+        created     INTEGER NOT NULL,
+        verified_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX packages_version ON packages (model, version);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -49,6 +49,8 @@ const GITIGNORE =
   'mlcycle.db*\n*.lock\ntmp/\n' +
   '# Registered model files, by hash: large; share them through packages (mlcycle package) or your data storage.\n' +
   'objects/\n' +
+  '# Deployment packages (mlcycle package): large zips, rebuilt from objects/ or shared as files.\n' +
+  'packages/\n' +
   '# Commit registry.jsonl (the audit trail) and policy.yaml.\n';
 
 function identityOf(file: string): FileIdentity | undefined {
