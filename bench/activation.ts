@@ -8,13 +8,18 @@
 // VS Code's workspace state, is per origin):
 //   cold:  a new demo workspace (no .mlcycle/) and a new browser profile: no store, no cached snapshot;
 //   warm:  the same workspace and browser profile again: the tree comes from the snapshot the last session left
-//          in workspaceState, before the engine answers; the Runs view is open from last time;
+//          in workspaceState, before the engine answers;
 //   store: the same workspace in a new browser profile: the store exists but no cached snapshot.
 // The figure is the extension's own firstTreeMs() (activate() → first getChildren() with content), read in the
-// extension host by test/vscode/bench/activationInHost.ts; activate()'s own duration and the time VS Code took to
-// load the module come from the extension host's logs. The first cold run also takes the cold path apart.
+// extension host by test/vscode/bench/activationInHost.ts, which shows the Runs view as soon as it starts (VS Code
+// does not restore an extension's view in a payload session) and records VS Code's requests for the tree. In the
+// warm case the tree has content from activate() on, so what counts there is activate() plus the wait between
+// VS Code's first request and content (nothing): the rest is VS Code starting the test module and opening the view.
+// activate()'s own duration and the time VS Code took to load the module come from the extension host's logs.
+// The first cold run also takes the cold path apart, step by step, on a copy of the workspace.
 // Results: printed, and written to .bench/results-activation.json (+ a copy under .bench/results/).
 // Needs the e2e setup (scripts/e2e/setup.sh) and dist/mlcycle.vsix (the npm script packages it first).
+// Env: MLCYCLE_BENCH_SHOTS=DIR saves a screenshot 4 s into each session (to see what the workbench is doing).
 import * as esbuild from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -86,6 +91,8 @@ function activationLogs(userData: string): { activateMs?: number; loadAndActivat
 
 interface Sample extends ActivationResult {
   run: number;
+  /** Keys of the workspace's state in the browser profile when the session ended (extension state, open view). */
+  saved: string[];
   activateMs?: number;
   loadAndActivateMs?: number;
   reason?: string;
@@ -117,9 +124,36 @@ async function openOnce(opts: {
     ['extensionEnvironment', JSON.stringify({ MLCYCLE_BENCH_CONFIG: JSON.stringify(config) })],
   ];
   await page.goto(server.workbenchUrl(opts.workspace, payload));
+  if (process.env['MLCYCLE_BENCH_SHOTS']) {
+    void page.waitForTimeout(4000).then(() => page.screenshot({ path: path.join(process.env['MLCYCLE_BENCH_SHOTS']!, `${opts.mode}-${opts.run}-4s.png`) }).catch(() => undefined));
+  }
   let timer: NodeJS.Timeout | undefined;
   const code = await Promise.race([exit, new Promise<number>((r) => (timer = setTimeout(() => r(124), 5 * 60_000)))]);
   clearTimeout(timer);
+  // What the browser profile kept of this session: the extension's workspaceState and the open view.
+  const saved = await page
+    .evaluate(async () => {
+      const names = (await indexedDB.databases()).map((d) => d.name ?? '').filter((n) => n.startsWith('vscode-web-state-db-') && !n.includes('global'));
+      const found: string[] = [];
+      for (const name of names) {
+        const db = await new Promise<IDBDatabase>((resolve, reject) => {
+          const r = indexedDB.open(name);
+          r.onsuccess = () => resolve(r.result);
+          r.onerror = () => reject(r.error);
+        });
+        for (const key of ['mlcycle.mlcycle', 'workbench.sidebar.activeviewletid']) {
+          const value = await new Promise<unknown>((resolve) => {
+            const r = db.transaction('ItemTable', 'readonly').objectStore('ItemTable').get(key);
+            r.onsuccess = () => resolve(r.result);
+            r.onerror = () => resolve(undefined);
+          });
+          if (typeof value === 'string') found.push(key === 'mlcycle.mlcycle' ? `${key} (${value.length} chars)` : `${key}=${value}`);
+        }
+        db.close();
+      }
+      return found;
+    })
+    .catch(() => [] as string[]);
   // Leave the page (its state is flushed to the browser profile), then stop the server.
   await page.goto('about:blank').catch(() => undefined);
   await page.close().catch(() => undefined);
@@ -127,7 +161,7 @@ async function openOnce(opts: {
   if (!fs.existsSync(out)) throw new Error(`${opts.mode} #${opts.run}: no result (exit ${code}); server log:\n${server.logTail()}`);
   const result = JSON.parse(fs.readFileSync(out, 'utf8')) as ActivationResult;
   if (result.error) throw new Error(`${opts.mode} #${opts.run}: ${result.error}`);
-  return { ...result, run: opts.run, ...activationLogs(path.join(opts.dir, 'user-data')) };
+  return { ...result, run: opts.run, saved, ...activationLogs(path.join(opts.dir, 'user-data')) };
 }
 
 const median = (xs: number[]): number => {
@@ -175,7 +209,7 @@ runMain(async () => {
     samples.push(await openOnce({ ...common, mode: 'store', context: second }));
     await second.close();
     const last = samples.slice(-3);
-    log(`run ${run}: ${last.map((s) => `${s.mode} ${f0(s.firstTreeMs)} ms${s.fromCache ? ' (cached)' : ''}${s.shownLate ? ' (late)' : ''}${s.neededFocus ? ' (focused)' : ''}, activate ${f0(s.activateMs)} ms`).join('; ')}`);
+    log(`run ${run}: ${last.map((s) => `${s.mode} ${f0(s.firstTreeMs)} ms${s.cachedAtModuleStart ? ' (cached)' : ''}${s.shownLate ? ' (late)' : ''}, shown → tree ${f0(s.focusToTreeMs)} ms, asks → content ${f0(s.askToContentMs)} ms, activate ${f0(s.activateMs)} ms`).join('; ')}`);
   }
   await browser.close();
 
@@ -185,25 +219,35 @@ runMain(async () => {
     warm: 'warm: second open (cached snapshot in workspaceState)',
     store: 'store only: store on disk, no cached snapshot',
   };
-  const rows: string[][] = [['case', 'activation → first tree: median (min–max) ms', 'activate() ms', 'load + activate ms', 'activation → engine idle ms', 'budget ≤ 150 ms']];
+  const rows: string[][] = [['case', 'activation → first tree, median (min–max) ms', 'view shown → tree ms', 'VS Code asks → content ms', 'activate() ms', 'load + activate ms', 'activation → engine idle ms', `budget ≤ ${BUDGET_MS} ms`]];
+  const verdicts: Record<string, string> = {};
   for (const m of modes) {
     const s = samples.filter((x) => x.mode === m);
     const ft = s.map((x) => x.firstTreeMs!).filter((x) => x !== undefined);
-    const flags = [s.some((x) => x.shownLate) ? 'some upper bounds' : '', s.some((x) => x.neededFocus) ? 'view opened by the bench' : '', m === 'warm' && !s.every((x) => x.fromCache) ? 'NOT all from the cache' : ''].filter(Boolean);
+    const shownToTree = median(s.map((x) => x.focusToTreeMs ?? NaN));
+    const activate = median(s.map((x) => x.activateMs ?? NaN));
+    const flags = [s.some((x) => x.shownLate) ? 'upper bound: content before the view was shown' : '', m === 'warm' && !s.every((x) => x.cachedAtModuleStart) ? 'NOT all from the cache' : ''].filter(Boolean);
+    const askToContent = median(s.map((x) => x.askToContentMs ?? NaN));
+    // Warm: the tree has content from activate() on; a view already open when the extension activates is answered
+    // with content on VS Code's first request: activate() + asks → content is the extension's share.
+    const judged = m === 'warm' ? activate + askToContent : median(ft);
+    verdicts[m] = `${judged <= BUDGET_MS ? 'PASS' : 'FAIL'} (${f0(judged)} ms${m === 'warm' ? ' = activate() + asks → content' : ''})`;
     rows.push([
       what[m],
-      `${f0(median(ft))} (${f0(Math.min(...ft))}–${f0(Math.max(...ft))})${flags.length ? ` [${flags.join(', ')}]` : ''}`,
-      `${f0(median(s.map((x) => x.activateMs ?? NaN)))}`,
-      `${f0(median(s.map((x) => x.loadAndActivateMs ?? NaN)))}`,
-      `${f0(median(s.map((x) => x.idleMs ?? NaN)))}`,
-      median(ft) <= BUDGET_MS ? 'PASS' : 'FAIL',
+      `${f0(median(ft))} (${f0(Math.min(...ft))}–${f0(Math.max(...ft))})${flags.length ? ` [${flags.join('; ')}]` : ''}`,
+      f0(shownToTree),
+      f0(askToContent),
+      f0(activate),
+      f0(median(s.map((x) => x.loadAndActivateMs ?? NaN))),
+      f0(median(s.map((x) => x.idleMs ?? NaN))),
+      verdicts[m]!,
     ]);
   }
   const version = samples[0]?.vscodeVersion ?? '?';
   console.log(`\nActivation benchmark — ${startedAt.toISOString()}; VS Code ${version} (code-server), ${os.availableParallelism()} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(table(rows));
   console.log(`\nper run (ms: first tree / activate() / module load + activate / idle; activation event):`);
-  for (const s of samples) console.log(`  ${s.mode.padEnd(5)} #${s.run}: ${f0(s.firstTreeMs)} / ${f0(s.activateMs)} / ${f0(s.loadAndActivateMs)} / ${f0(s.idleMs)}; ${s.reason ?? '?'}; ${s.runsInFirstTree} runs in the first tree${s.fromCache ? ' (from the cache)' : ''}; bench module started ${f0(s.moduleStartMs)} ms after activate()`);
+  for (const s of samples) console.log(`  ${s.mode.padEnd(5)} #${s.run}: ${f0(s.firstTreeMs)} / ${f0(s.activateMs)} / ${f0(s.loadAndActivateMs)} / ${f0(s.idleMs)}; ${(s.reason ?? '?').split(':')[0]}; ${s.runsInFirstTree} runs in the first tree${s.fromCache ? ' (from the cache)' : ''}${s.cachedAtModuleStart ? ' (cache in use at module start)' : ''}; bench module started ${f0(s.moduleStartMs)} ms after activate(); saved: ${s.saved.join(', ') || 'nothing'}`);
   const profile = samples.find((s) => s.profile)?.profile;
   if (profile) {
     console.log(`\ncold path taken apart (first run, a second copy of the demo workspace, the extension's own engineWorker.js):`);
@@ -230,7 +274,7 @@ runMain(async () => {
     // not a checkout
   }
   const file = path.join(BENCH_DIR, 'results-activation.json');
-  fs.writeFileSync(file, JSON.stringify({ startedAt: startedAt.toISOString(), commit, vscode: version, cores: os.availableParallelism(), loadavg: os.loadavg(), args, budgetMs: BUDGET_MS, samples }, null, 2) + '\n');
+  fs.writeFileSync(file, JSON.stringify({ startedAt: startedAt.toISOString(), commit, vscode: version, cores: os.availableParallelism(), loadavg: os.loadavg(), args, budgetMs: BUDGET_MS, verdicts, samples }, null, 2) + '\n');
   fs.copyFileSync(file, path.join(BENCH_DIR, 'results', `activation-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`));
   log(`results written to ${path.relative(ROOT, file)}`);
   return 0;

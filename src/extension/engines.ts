@@ -21,6 +21,8 @@ export interface FolderEngine {
   cached: boolean;
   ready: Promise<void>;
   scanning: boolean;
+  /** The store file the engine was opened on (undefined: `.mlcycle/` in the folder). */
+  storePath: string | undefined;
 }
 
 export interface RunRef {
@@ -47,12 +49,13 @@ export class Engines implements vscode.Disposable {
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration('mlcycle')) return;
-        for (const fe of this.engines.values()) {
-          if (e.affectsConfiguration('mlcycle', fe.folder)) void this.reconfigure(fe);
+        for (const fe of [...this.engines.values()]) {
+          if (e.affectsConfiguration('mlcycle', fe.folder)) this.apply(fe);
         }
       }),
+      // Trust brings git, and the store location the user chose (a restricted setting).
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
-        for (const fe of this.engines.values()) void this.reconfigure(fe);
+        for (const fe of [...this.engines.values()]) this.apply(fe);
       }),
     );
   }
@@ -96,7 +99,8 @@ export class Engines implements vscode.Disposable {
     const client = new EngineClient(folder, this.distDir);
     const cachedAll = this.context.workspaceState.get<Record<string, RunsSnapshot>>(SNAPSHOT_KEY, {});
     const cached = cachedAll[folder.uri.toString()];
-    const fe: FolderEngine = { folder, client, snapshot: cached, cached: cached !== undefined, ready: Promise.resolve(), scanning: true };
+    const storePath = this.storePathFor(folder);
+    const fe: FolderEngine = { folder, client, snapshot: cached, cached: cached !== undefined, ready: Promise.resolve(), scanning: true, storePath };
     this.engines.set(folder.uri.toString(), fe);
     client.onEvent((e) => {
       switch (e.type) {
@@ -117,7 +121,6 @@ export class Engines implements vscode.Disposable {
           break;
       }
     });
-    const storePath = this.storePathFor(folder);
     fe.ready = (async () => {
       const started = Date.now();
       try {
@@ -139,6 +142,19 @@ export class Engines implements vscode.Disposable {
     this.engines.delete(folder.uri.toString());
     this.changed.fire();
     await fe.client.dispose();
+  }
+
+  /** New settings: a new store location needs a new engine; everything else is applied to the running one. */
+  private apply(fe: FolderEngine): void {
+    if (this.storePathFor(fe.folder) === fe.storePath) {
+      void this.reconfigure(fe);
+      return;
+    }
+    log.info(`[${fe.folder.name}] the store location changed: restarting its engine`);
+    void (async () => {
+      await this.removeFolder(fe.folder);
+      if ((vscode.workspace.workspaceFolders ?? []).some((f) => f.uri.toString() === fe.folder.uri.toString())) this.addFolder(fe.folder);
+    })();
   }
 
   private async reconfigure(fe: FolderEngine): Promise<void> {

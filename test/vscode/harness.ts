@@ -109,6 +109,15 @@ export interface ServerOptions {
   extensionsDir?: string;
   /** Extra environment for the server, inherited by its extension host. */
   env?: Record<string, string>;
+  /**
+   * Workspace trust as a user has it: the server runs without `--disable-workspace-trust` and the user settings
+   * turn `security.workspace.trust.enabled` on, so a folder nobody trusted opens in Restricted Mode.
+   */
+  workspaceTrust?: boolean;
+  /** User settings on top of settings.json (written into the user-data folder). */
+  userSettings?: Record<string, unknown>;
+  /** A fixed port (default: MLCYCLE_E2E_PORT or a free one); a browser profile's storage is per origin. */
+  port?: number;
 }
 
 export interface Server {
@@ -117,17 +126,18 @@ export interface Server {
   logFile: string;
   /** `vscode-remote://` URI of a local path, as the workbench payload wants it. */
   remote(p: string): string;
-  /** The workbench URL for a folder, with an optional payload. */
+  /** The workbench URL for a folder (or a `.code-workspace` file), with an optional payload. */
   workbenchUrl(folder: string, payload?: [string, string][]): string;
   stop(): Promise<void>;
   logTail(lines?: number): string;
 }
 
 /** Folders for a code-server run, with the recipe's user settings (no Chat, no Welcome page, no telemetry). */
-export function serverDirs(dir: string): { userData: string; extensions: string; xdg: string } {
+export function serverDirs(dir: string, userSettings: Record<string, unknown> = {}): { userData: string; extensions: string; xdg: string } {
   const userData = path.join(dir, 'user-data');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
-  fs.copyFileSync(path.join(__dirname, 'settings.json'), path.join(userData, 'User', 'settings.json'));
+  const settings = { ...(JSON.parse(fs.readFileSync(path.join(__dirname, 'settings.json'), 'utf8')) as Record<string, unknown>), ...userSettings };
+  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2) + '\n');
   const extensions = path.join(dir, 'extensions');
   fs.mkdirSync(extensions, { recursive: true });
   const xdg = path.join(dir, 'xdg');
@@ -162,8 +172,12 @@ export async function codeServerCli(dir: string, args: string[], extensionsDir?:
 
 export async function startServer(options: ServerOptions): Promise<Server> {
   requireSetup();
-  const { userData, extensions, xdg } = serverDirs(options.dir);
-  const port = await freePort();
+  const trust = options.workspaceTrust === true;
+  const { userData, extensions, xdg } = serverDirs(options.dir, {
+    ...(trust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : {}),
+    ...options.userSettings,
+  });
+  const port = options.port ?? (await freePort());
   const logFile = path.join(options.dir, `code-server-${port}.log`);
   const logFd = fs.openSync(logFile, 'a');
   const args = [
@@ -172,7 +186,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     '--bind-addr', `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(trust ? [] : ['--disable-workspace-trust']),
     '--reconnection-grace-time', '5', // the extension host goes away 5 s after the browser, not 3 h
     ...(options.smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
     '--user-data-dir', userData,
@@ -229,7 +243,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     if (Date.now() > deadline) throw new Error(`code-server did not answer on ${url} within 60 s:\n${logTail()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  log(`code-server up on ${url} in ${Date.now() - started} ms${options.smokeTestDriver ? ' (smoke-test driver on)' : ''}; log ${logFile}`);
+  log(`code-server up on ${url} in ${Date.now() - started} ms${options.smokeTestDriver ? ' (smoke-test driver on)' : ''}${trust ? ' (workspace trust on)' : ''}; log ${logFile}`);
 
   const host = `127.0.0.1:${port}`;
   return {
@@ -240,7 +254,8 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     stop,
     remote: (p) => `vscode-remote://${host}${path.resolve(p)}`,
     workbenchUrl: (folder, payload) =>
-      `${url}/?folder=${encodeURIComponent(folder)}` + (payload ? `&payload=${encodeURIComponent(JSON.stringify(payload))}` : ''),
+      `${url}/?${folder.endsWith('.code-workspace') ? 'workspace' : 'folder'}=${encodeURIComponent(folder)}` +
+      (payload ? `&payload=${encodeURIComponent(JSON.stringify(payload))}` : ''),
   };
 }
 

@@ -4,10 +4,20 @@ import { createRequire } from 'node:module';
 
 export interface LocatorOptions {
   hasText?: string | RegExp;
+  /** Keeps the elements that contain a match of this (page-relative) locator. */
+  has?: Locator;
 }
 
 export interface Locator {
-  click(options?: { timeout?: number }): Promise<void>;
+  click(options?: { timeout?: number; button?: 'left' | 'right'; clickCount?: number }): Promise<void>;
+  dblclick(options?: { timeout?: number }): Promise<void>;
+  hover(options?: { timeout?: number }): Promise<void>;
+  innerText(options?: { timeout?: number }): Promise<string>;
+  textContent(options?: { timeout?: number }): Promise<string | null>;
+  getAttribute(name: string, options?: { timeout?: number }): Promise<string | null>;
+  nth(index: number): Locator;
+  last(): Locator;
+  screenshot(options: { path: string }): Promise<unknown>;
   waitFor(options?: { state?: 'attached' | 'detached' | 'visible' | 'hidden'; timeout?: number }): Promise<void>;
   locator(selector: string, options?: LocatorOptions): Locator;
   getByRole(role: string, options?: { name?: string | RegExp; exact?: boolean }): Locator;
@@ -28,8 +38,19 @@ export interface ConsoleMessage {
   args(): JSHandle[];
 }
 
+/** `page.frameLocator(...)`: locators inside an iframe (webviews are two nested frames). */
+export interface FrameLocator {
+  locator(selector: string, options?: LocatorOptions): Locator;
+  frameLocator(selector: string): FrameLocator;
+  first(): FrameLocator;
+  last(): FrameLocator;
+}
+
 export interface Page extends Pick<Locator, 'locator' | 'getByRole'> {
-  goto(url: string, options?: { timeout?: number }): Promise<unknown>;
+  goto(url: string, options?: { timeout?: number; waitUntil?: 'load' | 'domcontentloaded' | 'commit' }): Promise<unknown>;
+  frameLocator(selector: string): FrameLocator;
+  close(options?: { runBeforeUnload?: boolean }): Promise<void>;
+  evaluate<T>(fn: () => T): Promise<T>;
   mouse: { move(x: number, y: number): Promise<void> };
   keyboard: { press(key: string): Promise<void>; type(text: string, options?: { delay?: number }): Promise<void> };
   screenshot(options: { path: string; fullPage?: boolean }): Promise<unknown>;
@@ -39,8 +60,15 @@ export interface Page extends Pick<Locator, 'locator' | 'getByRole'> {
   waitForTimeout(ms: number): Promise<void>;
 }
 
+export interface BrowserContext {
+  newPage(): Promise<Page>;
+  close(): Promise<void>;
+}
+
 export interface Browser {
   newPage(options?: { viewport?: { width: number; height: number } }): Promise<Page>;
+  /** A browser profile of its own (cookies, IndexedDB: VS Code's workspace storage lives there in code-server). */
+  newContext(options?: { viewport?: { width: number; height: number } }): Promise<BrowserContext>;
   close(): Promise<void>;
 }
 

@@ -5,10 +5,10 @@
 //
 // The figure is the extension's own: firstTreeMs() = from the start of activate() to the first getChildren()
 // of the Runs tree that returned content. VS Code calls getChildren only for a visible view, so:
-//   cold, store: this module shows the view (mlcycle.runs.focus) as soon as it starts; if the tree had content
-//                before that, the figure is an upper bound (flagged: shownLate);
-//   warm:        the view is open from the previous session (restored); nothing is done for 5 s; only if no
-//                tree came by then is it opened (flagged: neededFocus).
+// this module shows the view (mlcycle.runs.focus) as soon as it starts. Where the tree could have had content
+// before that (warm: the snapshot cached in workspaceState is there from activate() on), the figure is an upper
+// bound set by when VS Code starts this module; focusToTreeMs, from the focus to the first tree, is then the
+// latency a view already open would see on top of activate().
 // With `profile`, the cold path is then taken apart on a copy of the workspace: an engine worker of the
 // extension's own dist/ is started and asked step by step (worker start, init = sql.js WebAssembly + store open,
 // snapshot, scan, snapshot), and the WebAssembly compile is timed on its own.
@@ -54,9 +54,15 @@ export interface ActivationResult {
   activeAtModuleStart: boolean;
   /** The tree had content before this module could show the view: firstTreeMs is an upper bound. */
   shownLate: boolean;
-  neededFocus: boolean;
+  /** From showing the view to the first tree with content. */
+  focusToTreeMs?: number;
+  /** From VS Code's first request for the tree (after this module started) to the first answer with content: what
+   * the extension keeps a visible view waiting (0 when it has content at once). */
+  askToContentMs?: number;
   /** The first tree came from the previous session's snapshot (workspaceState). */
   fromCache: boolean;
+  /** When this module started, a folder's snapshot came from the cache (undefined: not active yet). */
+  cachedAtModuleStart?: boolean;
   runsInFirstTree: number;
   /** ms from activate() until the engine is idle (store open, scan done). */
   idleMs?: number;
@@ -154,7 +160,6 @@ export async function run(): Promise<void> {
     vscodeVersion: vscode.version,
     activeAtModuleStart: ext?.isActive ?? false,
     shownLate: false,
-    neededFocus: false,
     fromCache: false,
     runsInFirstTree: 0,
     runs: 0,
@@ -163,22 +168,35 @@ export async function run(): Promise<void> {
     if (!ext) throw new Error('mlcycle.mlcycle is not loaded');
     const api = (): MlcycleApi | undefined => (ext.isActive ? ext.exports : undefined);
     const treeShown = (): number | undefined => api()?.firstTreeMs();
+    if (ext.isActive) result.cachedAtModuleStart = ext.exports.engines.all().some((fe) => fe.cached);
     const sample = (): void => {
       const a = api()!;
       result.fromCache = a.engines.all().some((fe) => fe.cached);
       result.runsInFirstTree = a.engines.runs().length;
     };
-    if (config.mode === 'warm') {
-      // The view is open from the previous session: VS Code asks the tree itself.
-      if ((await until(5000, treeShown)) === undefined) {
-        result.neededFocus = true;
-        await vscode.commands.executeCommand('mlcycle.runs.focus');
-      }
-    } else {
-      result.shownLate = treeShown() !== undefined;
-      await vscode.commands.executeCommand('mlcycle.runs.focus');
-    }
+    // Every request VS Code makes for the tree's top level, from now on: when it first asked, when it first got content.
+    const asks: { at: number; content: boolean }[] = [];
+    const watchRequests = (): void => {
+      const tree = ext.exports.runsTree as unknown as { getChildren(node?: unknown): unknown };
+      const original = tree.getChildren.bind(tree);
+      tree.getChildren = (node?: unknown) => {
+        const out = original(node);
+        if (node === undefined) asks.push({ at: Date.now(), content: Array.isArray(out) && out.length > 0 });
+        return out;
+      };
+    };
+    if (ext.isActive) watchRequests();
+    else void until(120_000, () => (ext.isActive ? true : undefined)).then(() => watchRequests());
+    // The view is shown now (in a payload session VS Code does not restore an extension's view container the
+    // previous session left open, so the warm case cannot rely on it).
+    result.shownLate = treeShown() !== undefined;
+    const focusAt = Date.now();
+    await vscode.commands.executeCommand('mlcycle.runs.focus');
     const ms = await until(120_000, treeShown);
+    if (ms !== undefined && ext.isActive) result.focusToTreeMs = ext.exports.runsTree.firstChildren! - focusAt;
+    const firstAsk = asks[0];
+    const firstContent = asks.find((x) => x.content);
+    if (firstAsk && firstContent) result.askToContentMs = firstContent.at - firstAsk.at;
     if (ms === undefined) throw new Error('no Runs tree with content within 120 s');
     sample();
     const a = api()!;
@@ -189,7 +207,8 @@ export async function run(): Promise<void> {
     await until(120_000, () => (a.engines.all().every((fe) => !fe.scanning && fe.snapshot && !fe.cached) ? true : undefined), 10);
     result.idleMs = Date.now() - activatedAt;
     result.runs = a.engines.runs().length;
-    await sleep(2500);
+    // The workbench writes its state (and the extensions' workspaceState) to the browser profile every few seconds.
+    await sleep(7000);
     if (config.profile) result.profile = await profile(config.profile.folder, config.profile.dist);
   } catch (err) {
     result.error = (err as Error).stack ?? String(err);

@@ -1,6 +1,7 @@
-// The extensionTestsPath module: the extension host require()s it and awaits run(). Mocha runs every
-// *.test.js next to it (compiled from test/vscode/suite/*.test.ts). Its report lines carry a marker so the
-// driver can pick them out of the workbench console and print them (test/vscode/runInHost.ts).
+// The extensionTestsPath module: the extension host require()s it and awaits run(). Mocha runs every *.test.js
+// of the suite named in MLCYCLE_E2E_SUITE (the folder next to it, compiled from test/vscode/suite/<suite>/), in
+// name order. Its report lines carry a marker so the driver can pick them out of the workbench console and print
+// them (test/vscode/runInHost.ts).
 import Mocha from 'mocha';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,8 +13,13 @@ export function run(): Promise<void> {
   Mocha.reporters.Base.consoleLog = print;
   const grep = process.env['MLCYCLE_E2E_GREP'];
   const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 60_000, ...(grep ? { grep } : {}) });
-  for (const file of fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) {
-    mocha.addFile(path.join(__dirname, file));
+  const suite = process.env['MLCYCLE_E2E_SUITE'];
+  if (!suite) return Promise.reject(new Error('MLCYCLE_E2E_SUITE is not set (the driver passes it in extensionEnvironment)'));
+  const dir = path.join(__dirname, suite);
+  // Test files directly in suite/ (the layout before there were several suites) run with the fixture suite.
+  const dirs = suite === 'fixture' ? [dir, __dirname] : [dir];
+  for (const d of dirs) {
+    for (const file of fs.readdirSync(d).filter((f) => f.endsWith('.test.js')).sort()) mocha.addFile(path.join(d, file));
   }
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
