@@ -4,16 +4,34 @@ import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import {
   isResponse,
+  type EngineErrorData,
   type EngineEvent,
   type RequestMap,
   type RequestName,
   type WorkerMessage,
 } from '../shared/engineProtocol';
 
+/** A failed request; `data` says more when the engine could (each failed gate, a cancel). */
+export class EngineRequestError extends Error {
+  constructor(
+    message: string,
+    readonly data: EngineErrorData | undefined,
+  ) {
+    super(message);
+  }
+}
+
+export interface RequestOptions {
+  /** Progress of a long request (bytes done of total). */
+  onProgress?: (done: number, total: number) => void;
+  /** Cancelling asks the worker to abort the request; it then fails with data `cancelled`. */
+  token?: vscode.CancellationToken;
+}
+
 export class EngineClient implements vscode.Disposable {
   private readonly worker: Worker;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; method: string }>();
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; method: string; onProgress?: (done: number, total: number) => void }>();
   private readonly events = new vscode.EventEmitter<EngineEvent>();
   readonly onEvent = this.events.event;
   private exited = false;
@@ -28,8 +46,10 @@ export class EngineClient implements vscode.Disposable {
         const p = this.pending.get(msg.id);
         if (!p) return;
         this.pending.delete(msg.id);
-        if (msg.error !== undefined) p.reject(new Error(msg.error));
+        if (msg.error !== undefined) p.reject(new EngineRequestError(msg.error, msg.errorData));
         else p.resolve(msg.result);
+      } else if (msg.type === 'taskProgress') {
+        this.pending.get(msg.request)?.onProgress?.(msg.done, msg.total);
       } else {
         this.events.fire(msg);
       }
@@ -47,11 +67,26 @@ export class EngineClient implements vscode.Disposable {
     });
   }
 
-  request<K extends RequestName>(method: K, params: RequestMap[K]['params']): Promise<RequestMap[K]['result']> {
+  request<K extends RequestName>(method: K, params: RequestMap[K]['params'], options: RequestOptions = {}): Promise<RequestMap[K]['result']> {
     if (this.exited) return Promise.reject(new Error('the engine has stopped'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, method });
+      const sub = options.token?.onCancellationRequested(() => {
+        if (this.pending.has(id) && !this.exited) this.worker.postMessage({ kind: 'cancel', id });
+      });
+      const done = (): void => sub?.dispose();
+      this.pending.set(id, {
+        resolve: (v) => {
+          done();
+          (resolve as (v: unknown) => void)(v);
+        },
+        reject: (e) => {
+          done();
+          reject(e);
+        },
+        method,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      });
       this.worker.postMessage({ kind: 'request', id, method, params });
     });
   }

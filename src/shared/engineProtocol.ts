@@ -2,6 +2,9 @@
 // workspace folder, running src/core: store, ingest, watch). The host never touches the
 // database: sql.js work, scans and file watching stay off the editor's event loop.
 import type { ComparedRunData } from '../core/compare/collect';
+import type { GateResult } from '../core/registry/policy';
+import type { HistoryEntry } from '../core/registry/registry';
+import type { DecommissionReason, Stage } from '../core/registry/names';
 import type { ArtifactRow, DiagnosticRow, MetricSummary, RunDetail, RunListItem } from '../core/store/queries';
 
 export interface EngineSettings {
@@ -42,6 +45,84 @@ export interface RunsSnapshot {
   running: number;
 }
 
+// ---- model registry (Models view, model panel) -------------------------------------------------
+
+export interface ModelFileItem {
+  path: string;
+  sha256: string;
+  size: number;
+}
+
+export interface ModelPackageItem {
+  /** Absolute path of the zip. */
+  file: string;
+  sha256: string;
+  size: number;
+  created: number;
+  /** When every hash was last checked and matched; null: never verified. */
+  verifiedAt: number | null;
+  /** The zip is still there with the size it was recorded with. */
+  present: boolean;
+}
+
+export interface ModelVersionItem {
+  version: number;
+  stage: Stage;
+  stageReason: string | null;
+  stageTime: number;
+  registered: number;
+  actor: string | null;
+  sourcePath: string | null;
+  run: { source: string; id: string; name: string | null } | null;
+  digest: string;
+  bytes: number;
+  /** Last values of the linked run's metrics (null: NaN or infinite). */
+  metrics: Record<string, number | null>;
+  aliases: string[];
+  files: ModelFileItem[];
+  packages: ModelPackageItem[];
+}
+
+export interface ModelItem {
+  name: string;
+  description: string | null;
+  created: number;
+  updated: number;
+  aliases: Record<string, number>;
+  versions: ModelVersionItem[];
+}
+
+/** A model of a registry MLCycle only reads (MLflow's model registry, a repository's GTO tags). */
+export interface SourceModelItem {
+  source: string;
+  kind: string;
+  name: string;
+  description: string | null;
+  versions: { version: number; label: string; stage: string | null; status: string | null; deleted: boolean; runId: string | null; aliases: string[]; created: number | null }[];
+}
+
+export interface ModelsSnapshot {
+  models: ModelItem[];
+  sources: SourceModelItem[];
+  /** The journal's damaged lines and the policy file's problems. */
+  problems: string[];
+  /** Registry writes are refused (Restricted Mode). */
+  readOnly: boolean;
+}
+
+export interface ModelDetail {
+  model: ModelItem;
+  history: HistoryEntry[];
+  /** The MODEL_CARD.md a package of the newest version would carry (generated, text). */
+  modelCard: string | null;
+}
+
+/** Structured failures of requests: the host shows each gate, and tells a cancel from an error. */
+export type EngineErrorData =
+  | { kind: 'gates'; model: string; version: number; stage: Stage; gates: GateResult[] }
+  | { kind: 'cancelled' }
+  | { kind: 'readOnly' };
+
 export interface RequestMap {
   init: { params: EngineInit; result: { sources: number } };
   scan: { params: { full?: boolean }; result: { sources: number; runsRead: number; durationMs: number } };
@@ -53,6 +134,21 @@ export interface RequestMap {
   /** Runs for the Compare Runs panel, by (source path, native id): summaries and histories downsampled to `buckets` (0: summaries only); null when gone. */
   compareRuns: { params: { runs: { source: string; id: string }[]; buckets: number }; result: (ComparedRunData | null)[] };
   configure: { params: EngineSettings; result: null };
+  /** Every model of the folder's registry, with versions, files and packages, and the read-only source registries. */
+  models: { params: Record<string, never>; result: ModelsSnapshot };
+  modelDetail: { params: { model: string }; result: ModelDetail | null };
+  /** Snapshots a file or folder as a new version (progress events; cancellable). `run` undefined: found from the store. */
+  register: { params: { model: string; path: string; run?: { source: string; id: string } | null; description?: string }; result: { version: number; run: { source: string; id: string; name: string | null } | null; warnings: string[] } };
+  setStage: {
+    params: { model: string; version: number; stage: Stage; reason?: string; reasonKind?: DecommissionReason };
+    result: { version: number; stage: Stage; demoted: number[]; gates: GateResult[]; warnings: string[] };
+  };
+  setAlias: { params: { model: string; version: number; alias: string }; result: { previous: number | null } };
+  /** Builds a verified package when missing, then archives (progress events; cancellable). */
+  archive: { params: { model: string; version: number; reason?: string }; result: { package: string; built: boolean; warnings: string[] } };
+  buildPackage: { params: { model: string; version: number }; result: { file: string; sha256: string; size: number; files: number; warnings: string[] } };
+  /** Verifies a package of the version (the newest one, or `file`). */
+  verifyPackage: { params: { model: string; version: number; file?: string }; result: { file: string; ok: boolean; problems: string[] } };
   dispose: { params: Record<string, never>; result: null };
 }
 
@@ -70,11 +166,21 @@ export interface ResponseMessage {
   id: number;
   result?: unknown;
   error?: string;
+  /** What the host needs beyond the message (each failed gate; a cancel). */
+  errorData?: EngineErrorData;
+}
+
+/** Sent outside the request queue: aborts a running (or still queued) request that takes a signal. */
+export interface CancelMessage {
+  kind: 'cancel';
+  id: number;
 }
 
 export type EngineEvent =
   | { kind: 'event'; type: 'changed'; reason: 'scan' | 'watch' | 'reconcile' | 'start'; runIds: string[] }
   | { kind: 'event'; type: 'progress'; source: string; runsRead: number }
+  /** Progress of one long request (register, build, verify, archive), by its id. */
+  | { kind: 'event'; type: 'taskProgress'; request: number; done: number; total: number }
   | { kind: 'event'; type: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
   | { kind: 'event'; type: 'log'; level: 'trace' | 'debug' | 'info' | 'warn' | 'error'; message: string };
 
