@@ -7,6 +7,7 @@ import { registerCommands } from './commands';
 import { registerCompare, type CompareApi } from './compare/registration';
 import { Engines } from './engines';
 import { createLog, log } from './log';
+import { registerModels, type ModelsApi } from './models/registration';
 import { Problems } from './problems';
 import { RUN_SCHEME, RunDetailsProvider } from './runDetails';
 import { RunsStatusBar } from './statusBar';
@@ -20,6 +21,8 @@ export interface MlcycleApi {
   engines: Engines;
   /** Open Compare Runs panels (tests and the benchmark read what they were sent). */
   compare: CompareApi;
+  /** The Models view and the open model panels. */
+  models: ModelsApi;
   /** ms from activation to the first Runs tree with content, once there is one. */
   firstTreeMs(): number | undefined;
 }
@@ -30,6 +33,7 @@ class MlcycleExtension implements vscode.Disposable {
   readonly runs: RunsTreeProvider;
   readonly artifacts: ArtifactsTreeProvider;
   readonly compare: CompareApi;
+  readonly models: ModelsApi;
   readonly activatedAt = Date.now();
 
   constructor(context: vscode.ExtensionContext) {
@@ -56,6 +60,9 @@ class MlcycleExtension implements vscode.Disposable {
     const compare = registerCompare(context, this.engines, runsView);
     for (const d of compare.disposables) track(d);
     this.compare = compare.api;
+    const models = registerModels(context, this.engines);
+    for (const d of models.disposables) track(d);
+    this.models = models.api;
     track(
       this.engines.onDidChange(() => {
         setContext('mlcycle.hasRuns', this.engines.runs().length > 0);
@@ -83,6 +90,7 @@ export function activate(context: vscode.ExtensionContext): MlcycleApi {
       artifactsTree: ext.artifacts,
       engines: ext.engines,
       compare: ext.compare,
+      models: ext.models,
       firstTreeMs: () => (ext.runs.firstChildren === undefined ? undefined : ext.runs.firstChildren - ext.activatedAt),
     };
   } catch (err) {
