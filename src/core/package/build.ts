@@ -29,7 +29,7 @@ import type { Database } from 'sql.js';
 import { Cancelled } from '../registry/objects';
 import type { Registry, VersionRow } from '../registry/registry';
 import { jsonNumber } from '../util/numbers';
-import { fromStorePath } from '../util/paths';
+import { fromStorePath, isInside } from '../util/paths';
 import { HashingStream } from './hashing';
 import {
   MANIFEST_NAME,
@@ -265,7 +265,9 @@ export function planPackage(registry: Registry, model: string, version: number, 
   if (v.sourcePath) starts.push({ key: v.sourcePath }, { kind: 'file', key: v.sourcePath, prefix: true });
   const edges = store.read((db) => lineageEdges(db, starts));
 
-  // Environment files: in the registered files, else next to the model, else in the run's artifacts or folder.
+  // Environment files: in the registered files, else next to the model or in a folder above it
+  // within the run's artifacts, else at the run's artifact root or in its folder. A file inside a
+  // sibling folder (another model logged by the same run, say) describes that model, not this one.
   const envTexts: Partial<Record<(typeof ENV_FILES)[number], string>> = {};
   const environment: string[] = [];
   const sourceAbs = v.sourcePath ? fromStorePath(workspace, v.sourcePath) : null;
@@ -280,9 +282,10 @@ export function planPackage(registry: Registry, model: string, version: number, 
     const candidates: string[] = [];
     if (modelFolder) candidates.push(path.join(modelFolder, name));
     if (run) {
-      const base = run.artifactDir ?? run.path;
-      const artifact = run.artifacts.filter((a) => a === name || a.endsWith(`/${name}`)).sort((a, b) => a.split('/').length - b.split('/').length)[0];
-      if (base && artifact) candidates.push(fromStorePath(workspace, `${base}/${artifact}`));
+      const artifactRoot = run.artifactDir ? fromStorePath(workspace, run.artifactDir) : null;
+      if (modelFolder && artifactRoot && isInside(artifactRoot, modelFolder)) {
+        for (let dir = path.dirname(modelFolder); isInside(artifactRoot, dir); dir = path.dirname(dir)) candidates.push(path.join(dir, name));
+      }
       for (const dir of [run.artifactDir, run.path]) if (dir) candidates.push(path.join(fromStorePath(workspace, dir), name));
     }
     const found = candidates.find((c) => {
@@ -368,12 +371,6 @@ export function planPackage(registry: Registry, model: string, version: number, 
     if (err instanceof PackageConfigError) throw new PackageError(err.message);
     throw err;
   }
-  for (const g of expanded.missing) {
-    const where = declared.globs.includes(g) && declared.file ? ` (declared in ${path.basename(declared.file)} for ${model})` : '';
-    const message = `resource glob "${g}"${where} matches no file`;
-    if (!options.allowMissingResources) throw new PackageError(`${message}: fix the glob, add the file, or build with --allow-missing-resources`);
-    warnings.push(message);
-  }
   const taken = new Map(files.map((f) => [f.path, 'the model']));
   const resources: Manifest['resources'] = [];
   for (const { glob, files: matched } of expanded.matches) {
@@ -388,6 +385,14 @@ export function planPackage(registry: Registry, model: string, version: number, 
       files.push({ path: r.rel, role: 'resource', size: r.size, source: { kind: 'file', abs: r.abs }, executable: r.executable });
     }
     resources.push({ glob, files: listed });
+  }
+  // A glob matching nothing comes after the errors no flag can lift (a reserved place above): the
+  // user who adds --allow-missing-resources should not meet a second error on the next build.
+  for (const g of expanded.missing) {
+    const where = declared.globs.includes(g) && declared.file ? ` (declared in ${path.basename(declared.file)} for ${model})` : '';
+    const message = `resource glob "${g}"${where} matches no file`;
+    if (!options.allowMissingResources) throw new PackageError(`${message}: fix the glob, add the file, or build with --allow-missing-resources`);
+    warnings.push(message);
   }
 
   const remote = run?.git.remote ?? null;

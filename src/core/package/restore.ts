@@ -11,7 +11,7 @@ import { Cancelled } from '../registry/objects';
 import { isInside } from '../util/paths';
 import { HASH_CHUNK, HashingStream } from './hashing';
 import { invalidManifest, MANIFEST_NAME, type Manifest } from './manifest';
-import { DEFAULT_LIMITS, humanBytes, listEntries, openEntry, openZip, readEntryText, UnsafeZipError, type ZipLimits } from './zipRead';
+import { DEFAULT_LIMITS, entryReadError, humanBytes, listEntries, openEntry, openZip, readEntryText, UnsafeZipError, type ZipLimits } from './zipRead';
 
 export interface RestoreOptions {
   signal?: AbortSignal;
@@ -85,6 +85,10 @@ export async function restorePackage(file: string, dir: string, options: Restore
       const handle = await fs.promises.open(out, 'wx', e.executable ? 0o755 : 0o644);
       try {
         await pipeline(await openEntry(opened, e), hasher, fileSink(handle));
+      } catch (err) {
+        const explained = entryReadError(e, err);
+        if (explained === err) throw err; // a write error (full disk) keeps its code; Cancelled stays Cancelled
+        throw new RestoreError(explained.message);
       } finally {
         await handle.close();
       }

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { Cancelled } from '../registry/objects';
 import { HashingStream } from './hashing';
 import { invalidManifest, MANIFEST_NAME, type Manifest } from './manifest';
-import { DEFAULT_LIMITS, discard, listEntries, openEntry, openZip, readEntryText, type ZipLimits } from './zipRead';
+import { DEFAULT_LIMITS, discard, entryReadError, listEntries, openEntry, openZip, readEntryText, type ZipLimits } from './zipRead';
 
 export interface AlteredFile {
   path: string;
@@ -84,7 +84,7 @@ export async function verifyPackage(file: string, options: VerifyOptions = {}): 
         await pipeline(await openEntry(opened, entry), hasher, discard());
       } catch (err) {
         if (err instanceof Cancelled) throw err;
-        result.altered.push({ path: f.path, expected: { sha256: f.sha256, size: f.size }, actual: { sha256: null, size: hasher.bytes }, error: (err as Error).message });
+        result.altered.push({ path: f.path, expected: { sha256: f.sha256, size: f.size }, actual: { sha256: null, size: hasher.bytes }, error: entryReadError(entry, err).message });
         done = base + f.size;
         continue;
       }
@@ -114,7 +114,9 @@ export function describeMismatches(r: VerifyResult): string[] {
   for (const e of r.extra) lines.push(`✗ extra    ${e} (in the zip, not in the manifest)`);
   for (const a of r.altered) {
     if (a.error) lines.push(`✗ altered  ${a.path}: ${a.error}`);
-    else if (a.actual.size !== a.expected.size) lines.push(`✗ altered  ${a.path}: ${a.actual.size} bytes, the manifest says ${a.expected.size}`);
+    // Both the size and the hash when the size differs: the hash is what a reader compares with
+    // another copy, the size tells at a glance whether the file was cut or grew.
+    else if (a.actual.size !== a.expected.size) lines.push(`✗ altered  ${a.path}: ${a.actual.size} bytes, sha256 ${a.actual.sha256}; the manifest says ${a.expected.size} bytes, sha256 ${a.expected.sha256}`);
     else lines.push(`✗ altered  ${a.path}: sha256 ${a.actual.sha256}, the manifest says ${a.expected.sha256}`);
   }
   return lines;

@@ -282,6 +282,19 @@ export async function openEntry(opened: OpenZip, entry: ZipEntry): Promise<Reada
   }
 }
 
+/**
+ * An error met while reading an entry's data, said with the entry's name. yauzl checks the
+ * inflated length against the declared one itself ("too many bytes in the stream. expected N. got
+ * at least M"), before our own counting sees the extra bytes: that is a zip lying about its size.
+ */
+export function entryReadError(entry: Pick<ZipEntry, 'name' | 'size'>, err: unknown): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/^too many bytes in the stream/.test(message)) return new Error(`entry ${entry.name} holds more than the ${entry.size} bytes it declares: stopped reading`);
+  if (/^too few bytes in the stream/.test(message)) return new Error(`entry ${entry.name} holds fewer than the ${entry.size} bytes it declares (truncated or damaged)`);
+  if (/^invalid (stored block lengths|distance|code|block type)|^unexpected end of file|incorrect header check/.test(message)) return new Error(`entry ${entry.name} cannot be inflated: ${message}`);
+  return err instanceof Error ? err : new Error(message);
+}
+
 /** Reads an entry whole into memory (for manifest.json), refusing more than `max` bytes. */
 export async function readEntryText(opened: OpenZip, entry: ZipEntry, max: number): Promise<string> {
   if (entry.size > max) throw new Error(`${entry.name} declares ${human(entry.size)} (limit ${human(max)})`);
