@@ -945,6 +945,11 @@ async function packageErrors<T>(fn: () => Promise<T>): Promise<T> {
     if (err instanceof Cancelled) throw new CommandError('cancelled: nothing was left behind');
     if (err instanceof PackageError || err instanceof PackageConfigError || err instanceof RestoreError || err instanceof UnsafeZipError) throw new CommandError(err.message);
     if (err instanceof Error && /^(no such package|cannot read |.* is not a readable zip)/.test(err.message)) throw new CommandError(err.message);
+    // A full disk (or quota, or file size limit) is the command failing, not a crash: say so plainly.
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG') {
+      throw new CommandError(`${(err as Error).message}: no room to write it; nothing was left under the final name (free some space and run again)`);
+    }
     throw err;
   }
 }

@@ -19,6 +19,7 @@ import { describeMismatches, verifyPackage } from '../../src/core/package/verify
 import { listEntries, openEntry, openZip, UnsafeZipError } from '../../src/core/package/zipRead';
 import { Cancelled } from '../../src/core/registry/objects';
 import { GateRefusal, type Registry } from '../../src/core/registry/registry';
+import { main, type Io } from '../../src/cli/main';
 import { Workspace } from '../../src/core/workspace';
 import { writeExperiment, writeRun } from '../../tools/lib/mlflowFiles';
 import { tempDir, writeFile } from '../helpers/temp';
@@ -31,6 +32,20 @@ const T1 = 1_750_000_000; // seconds
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const PYTHON = '/usr/bin/python3';
 const PY_HELPERS = path.resolve(__dirname, '..', 'helpers', 'python');
+const CLI_BIN = path.resolve(__dirname, '..', '..', 'src', 'cli', 'bin.ts');
+
+/** The `mlcycle` executable as a separate process (src/cli/bin.ts under tsx), from folder `cwd`. */
+function mlcycle(cwd: string, args: string[], options: { env?: NodeJS.ProcessEnv } = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['-r', require.resolve('tsx/cjs'), CLI_BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...options.env }, timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** An in-process Io that keeps what the CLI prints. */
+function capture(cwd: string): Io & { stdout: string[]; stderr: string[]; text: () => string } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, cwd, out: (t) => stdout.push(t), err: (t) => stderr.push(t), text: () => [...stdout, ...stderr].join('\n') };
+}
 const sha = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
 const open: Workspace[] = [];
@@ -638,49 +653,227 @@ describe('deployment packages', function () {
     await assert.rejects(buildPackage(f.registry, 'churn', v.version), /the object store lost model\.pkl of churn v1/);
   });
 
+  it('a really full file system (a 1 MiB tmpfs; else a file size limit) under `mlcycle package --out` fails with exit 1, leaving nothing under the final name', async function () {
+    const f = await fixture({ git: false, register: false });
+    writeFile(path.join(f.modelDir, 'weights.bin'), randomBytes(3 * 1024 * 1024));
+    await f.registry.register({ model: 'churn', path: f.modelDir });
+    f.ws.close();
+    open.splice(open.indexOf(f.ws), 1);
+    const small = path.join(tempDir(), 'small-disk');
+    fs.mkdirSync(small);
+    const out = path.join(small, 'churn-v1.zip');
+    const q = (x: string): string => `'${x.replace(/'/g, `'\\''`)}'`;
+    const cmd = [process.execPath, '-r', require.resolve('tsx/cjs'), CLI_BIN, 'package', 'churn', '1', '--out', out].map(q).join(' ');
+    const report = `echo "exit=$?"; echo "left:$(ls -A ${q(small)} | tr '\\n' ' ')"`;
+    // A real file system that fills up: a 1 MiB tmpfs mounted in a private mount namespace (only
+    // this shell and the CLI see it). Where namespaces are not allowed (some containers), the
+    // kernel's file size limit refuses the writes instead (EFBIG): a real failing write too.
+    let r = spawnSync('unshare', ['-rm', 'sh', '-c', `mount -t tmpfs -o size=1m mlcycle-full ${q(small)} || exit 99; ${cmd}; ${report}`], { cwd: f.folder, encoding: 'utf8' });
+    let how = 'a 1 MiB tmpfs';
+    if (r.error || r.status === 99) {
+      how = 'ulimit -f 1024 (no mount namespace here)';
+      console.log(`      note: ${how}: ${(r.error?.message ?? r.stderr).trim().split('\n').pop()}`);
+      r = spawnSync('sh', ['-c', `ulimit -f 1024 && ${cmd}; ${report}`], { cwd: f.folder, encoding: 'utf8' });
+    }
+    assert.match(r.stdout, /^exit=1$/m, `${how}: ${r.stdout}\n${r.stderr}`);
+    assert.match(r.stderr, /mlcycle package: (ENOSPC: no space left on device|EFBIG: file too large), write: no room to write it; nothing was left under the final name/, r.stderr);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'a stack trace instead of a message');
+    assert.match(r.stdout, /^left:\s*$/m, `${how}: something was left behind: ${r.stdout}`); // no churn-v1.zip, no .partial file
+    const io = capture(f.folder);
+    assert.equal(await main(['packages', '--json'], io), 0, io.text());
+    assert.deepEqual(JSON.parse(io.stdout.join('')), []); // nothing recorded
+  });
+
+  describe('the mlcycle CLI: package, verify, restore, archive', () => {
+    /** The fixture with its workspace closed: the CLI opens its own, as a terminal would. */
+    const cliFixture = async (): Promise<Fixture> => {
+      const f = await fixture({ git: false });
+      f.ws.close();
+      open.splice(open.indexOf(f.ws), 1);
+      return f;
+    };
+    const run = async (cwd: string, args: string[]): Promise<{ code: number; io: ReturnType<typeof capture> }> => {
+      const io = capture(cwd);
+      return { code: await main(args, io), io };
+    };
+
+    it('package NAME VERSION builds and verifies; --out, --json; a glob matching nothing is exit 1 naming it, a warning with --allow-missing-resources', async () => {
+      const f = await cliFixture();
+      const a = await run(f.folder, ['package', 'churn', '1']);
+      assert.equal(a.code, 0, a.io.text());
+      assert.match(a.io.stdout[0]!, /^Built churn v1: \.mlcycle\/packages\/churn\/v1\/churn-v1\.zip \(7 files, .*, sha256 [0-9a-f]{12}\) in \d+\.\d s, verified$/);
+      assert.ok(a.io.stdout.includes('  MLflow model in model/ (MLmodel generated: python_function, sklearn)'), a.io.text());
+      assert.ok(a.io.stdout.includes('  environment: model/conda.yaml, model/requirements.txt'), a.io.text());
+      const list = await run(f.folder, ['packages', '--json']);
+      const rows = JSON.parse(list.io.stdout.join('')) as { model: string; version: number; verifiedAt: string | null; present: boolean }[];
+      assert.deepEqual(rows.map((r) => [r.model, r.version, r.verifiedAt !== null, r.present]), [['churn', 1, true, true]]);
+
+      const elsewhere = path.join(tempDir(), 'out', 'churn.zip');
+      const b = await run(f.folder, ['package', 'churn', 'v1', '--out', elsewhere, '--resource', 'config/*.yaml', '--json']);
+      assert.equal(b.code, 0, b.io.text());
+      const json = JSON.parse(b.io.stdout.join('')) as { path: string; sha256: string; size: number; verified: boolean; manifest: Manifest };
+      assert.deepEqual([json.path, json.verified, json.size, json.sha256], [elsewhere, true, fs.statSync(elsewhere).size, (await sha256File(elsewhere)).sha256]);
+      assert.ok(json.manifest.files.some((x) => x.path === 'config/serving.yaml'));
+
+      writeFile(path.join(f.folder, 'mlcycle.yaml'), 'models:\n  churn:\n    resources: ["serve/*.py", "inference/*.py"]\n');
+      const c = await run(f.folder, ['package', 'churn', '1', '--out', path.join(tempDir(), 'c.zip')]);
+      assert.equal(c.code, 1);
+      assert.deepEqual(c.io.stderr, ['mlcycle package: resource glob "inference/*.py" (declared in mlcycle.yaml for churn) matches no file: fix the glob, add the file, or build with --allow-missing-resources']);
+      const d = await run(f.folder, ['package', 'churn', '1', '--allow-missing-resources', '--out', path.join(tempDir(), 'd.zip')]);
+      assert.equal(d.code, 0, d.io.text());
+      assert.ok(d.io.stderr.includes('warning: resource glob "inference/*.py" (declared in mlcycle.yaml for churn) matches no file'), d.io.text());
+
+      for (const [args, message] of [
+        [['package', 'churn'], /package needs NAME and VERSION/],
+        [['package', 'churn', '1', '--bogus'], /Unknown option '--bogus'/],
+      ] as const) {
+        const r = await run(f.folder, [...args]);
+        assert.equal(r.code, 2, r.io.text());
+        assert.match(r.io.stderr.join('\n'), message);
+        assert.match(r.io.stderr.join('\n'), /mlcycle package NAME VERSION \[--out FILE\]/);
+      }
+      const unknown = await run(f.folder, ['package', 'churn', '7']);
+      assert.deepEqual([unknown.code, unknown.io.stderr], [1, ['mlcycle package: churn has no version 7 (it has v1)']]);
+    });
+
+    it('verify PACKAGE: exit 0 when every hash matches; exit 1 naming each missing, extra and altered file; --json', async () => {
+      const f = await cliFixture();
+      assert.equal((await run(f.folder, ['package', 'churn', '1', '--no-verify'])).code, 0);
+      const zip = f.packages.defaultPath('churn', 1);
+      const ok = await run(tempDir(), ['verify', zip]);
+      assert.equal(ok.code, 0, ok.io.text());
+      assert.match(ok.io.stdout[0]!, /: churn v1, 7 files, .*: every sha256 matches manifest\.json/);
+      // The store next to the package heard of the verification (the promotion gate reads it).
+      const listed = await run(f.folder, ['packages', '--json']);
+      assert.ok((JSON.parse(listed.io.stdout.join('')) as { verifiedAt: string | null }[])[0]!.verifiedAt);
+
+      const files = await readZip(zip);
+      files.set('serve/app.py', Buffer.from('import os\n'));
+      files.delete('Dockerfile');
+      files.set('serve/backdoor.py', Buffer.from('x'));
+      const bad = path.join(tempDir(), 'tampered.zip');
+      await writeZip(bad, files);
+      const r = await run(tempDir(), ['verify', bad]);
+      assert.equal(r.code, 1);
+      assert.deepEqual(r.io.stderr.join('\n').split('\n'), [
+        `mlcycle verify: ${bad} does not match its manifest:`,
+        '  ✗ missing  Dockerfile (listed in the manifest, not in the zip)',
+        '  ✗ extra    serve/backdoor.py (in the zip, not in the manifest)',
+        `  ✗ altered  serve/app.py: 10 bytes, sha256 ${sha('import os\n')}; the manifest says 29 bytes, sha256 ${sha('def predict(x):\n    return x\n')}`,
+      ]);
+      const j = await run(tempDir(), ['verify', bad, '--json']);
+      assert.equal(j.code, 1);
+      const result = JSON.parse(j.io.stdout.join('')) as { ok: boolean; missing: string[]; extra: string[]; altered: { path: string }[] };
+      assert.deepEqual([result.ok, result.missing, result.extra, result.altered.map((a) => a.path)], [false, ['Dockerfile'], ['serve/backdoor.py'], ['serve/app.py']]);
+      const none = await run(tempDir(), ['verify', 'nowhere.zip']);
+      assert.deepEqual([none.code, none.io.stderr.length], [1, 1]);
+      assert.match(none.io.stderr[0]!, /no such package: .*nowhere\.zip/);
+      assert.equal((await run(tempDir(), ['verify'])).code, 2);
+    });
+
+    it('restore PACKAGE DIR checks every hash; an unsafe zip is exit 1 and leaves nothing; every command has --help', async () => {
+      const f = await cliFixture();
+      assert.equal((await run(f.folder, ['package', 'churn', '1'])).code, 0);
+      const parent = tempDir();
+      const r = await run(parent, ['restore', f.packages.defaultPath('churn', 1), 'deploy']);
+      assert.equal(r.code, 0, r.io.text());
+      assert.match(r.io.stdout[0]!, /^Restored churn v1 into .*deploy: 8 files, .*, every sha256 checked \(from .*churn-v1\.zip\)$/);
+      assert.deepEqual(fs.readFileSync(path.join(parent, 'deploy', 'model', 'model.pkl')), fakeSklearnPickle());
+      const again = await run(parent, ['restore', f.packages.defaultPath('churn', 1), 'deploy']);
+      assert.equal(again.code, 1);
+      assert.match(again.io.stderr[0]!, /is not empty/);
+
+      const evil = path.join(parent, 'evil.zip');
+      fs.writeFileSync(evil, craftZip([{ name: 'model/../../evil.sh', data: 'rm -rf ~' }, { name: MANIFEST_NAME, data: '{}' }]));
+      const e = await run(parent, ['restore', evil, 'out']);
+      assert.equal(e.code, 1);
+      assert.match(e.io.stderr.join('\n'), /entry "model\/\.\.\/\.\.\/evil\.sh" escapes the folder/);
+      assert.deepEqual(fs.readdirSync(parent).sort(), ['deploy', 'evil.zip']);
+      assert.equal((await run(parent, ['restore', evil])).code, 2);
+
+      for (const command of ['package', 'verify', 'restore', 'archive', 'packages']) {
+        const h = await run(parent, [command, '--help']);
+        assert.equal(h.code, 0, command);
+        assert.match(h.io.stdout.join('\n'), new RegExp(`^mlcycle ${command} `), command);
+      }
+      const help = await run(parent, ['restore', '--help']);
+      assert.match(help.io.stdout.join('\n'), /mlcycle restore NAME VERSION DIR/);
+    });
+
+    it('archive keeps a verified package; once the run, the workspace files and the database are gone, `restore NAME VERSION DIR` brings the version back in one command', async () => {
+      const f = await cliFixture();
+      const a = await run(f.folder, ['archive', 'churn', '1', '--reason', 'kept for the audit']);
+      assert.equal(a.code, 0, a.io.text());
+      assert.deepEqual(a.io.stdout.slice(0, 1), ['churn v1 → archived (kept for the audit)']);
+      assert.ok(a.io.stdout.some((l) => /^ {2}package built and verified: \.mlcycle\/packages\/churn\/v1\/churn-v1\.zip \(.*, sha256 [0-9a-f]{12}\)$/.test(l)), a.io.text());
+      assert.ok(a.io.stdout.includes('  restore it any time with: mlcycle restore churn 1 DIR'), a.io.text());
+
+      // Years later: no run, no resources, no database; only .mlcycle/ (objects, journal, packages).
+      fs.rmSync(path.join(f.folder, 'mlruns'), { recursive: true });
+      fs.rmSync(path.join(f.folder, 'serve'), { recursive: true });
+      for (const n of fs.readdirSync(path.join(f.folder, '.mlcycle'))) if (n.startsWith('mlcycle.db')) fs.rmSync(path.join(f.folder, '.mlcycle', n), { recursive: true });
+      const dir = path.join(tempDir(), 'old-churn');
+      const r = await run(f.folder, ['restore', 'churn', 'v1', dir, '--json']);
+      assert.equal(r.code, 0, r.io.text());
+      const json = JSON.parse(r.io.stdout.join('')) as { dir: string; model: string; version: number; files: number; package: string; built: boolean };
+      assert.deepEqual([json.dir, json.model, json.version, json.files, json.package, json.built], [dir, 'churn', 1, 8, f.packages.defaultPath('churn', 1), false]);
+      assert.deepEqual(fs.readFileSync(path.join(dir, 'model', 'model.pkl')), fakeSklearnPickle());
+      assert.equal(fs.readFileSync(path.join(dir, 'serve', 'app.py'), 'utf8'), 'def predict(x):\n    return x\n');
+      const missing = await run(f.folder, ['restore', 'churn', '2', path.join(tempDir(), 'x')]);
+      assert.deepEqual([missing.code, missing.io.stderr], [1, ['mlcycle restore: churn has no version 2 (it has v1)']]);
+    });
+  });
+
   describe('end to end: a scikit-learn model trained by Python', () => {
-    let why: string | undefined;
     before(function () {
       const probe = spawnSync(PYTHON, ['-c', 'import sklearn, joblib, numpy, yaml'], { encoding: 'utf8' });
       if (probe.status !== 0) {
-        why = `${PYTHON} cannot import sklearn, joblib, numpy and yaml (install Debian's python3-sklearn and python3-yaml; scripts/setup-python.sh does): ${(probe.stderr || probe.error?.message || '').trim().split('\n').pop()}`;
+        const why = `${PYTHON} cannot import sklearn, joblib, numpy and yaml (apt-get install python3-sklearn python3-yaml; .ci/run does): ${(probe.stderr || probe.error?.message || '').trim().split('\n').pop()}`;
+        // CI installs them and sets MLCYCLE_REQUIRE_SKLEARN=1: there a missing scikit-learn is a failure, never a skip.
+        if (process.env['MLCYCLE_REQUIRE_SKLEARN'] === '1') throw new Error(`MLCYCLE_REQUIRE_SKLEARN=1 but ${why}`);
         console.log(`      skipped: ${why}`);
         this.skip();
       }
     });
 
-    it('is registered, packaged, verified, restored into a fresh folder, and predicts the same numbers', async function () {
+    it('is registered, packaged, verified and restored with the mlcycle CLI into a fresh folder, and predicts the same numbers', async function () {
       this.timeout(300_000);
       const folder = tempDir();
       const trained = spawnSync(PYTHON, [path.join(PY_HELPERS, 'train_sklearn.py'), folder], { encoding: 'utf8' });
       assert.equal(trained.status, 0, trained.stderr);
       const original = JSON.parse(trained.stdout) as { sklearn: string; predictions: Record<'forest' | 'ridge', number[]> };
-      const ws = await Workspace.open(folder, { git: false });
-      open.push(ws);
-      await ws.ingestor.scan();
-      const registry = ws.registry({ actor: () => 'CI' });
-      const packages = new Packages(registry);
       const cases = [
         { model: 'forest', file: 'model.pkl', flavors: ['python_function', 'sklearn'] },
         { model: 'ridge', file: 'model.joblib', flavors: ['python_function'] },
       ] as const;
       for (const c of cases) {
-        const v = await registry.register({ model: c.model, path: path.join(folder, 'experiments', c.model, c.file) });
-        assert.equal(v.run?.id, '.'); // the plain adapter's run: the folder the script wrote
-        const built = await packages.build(c.model, 1);
+        // Each step is the `mlcycle` executable in its own process, as a user or CI job runs it.
+        const step = (args: string[], cwd = folder): string => {
+          const r = mlcycle(cwd, args);
+          assert.equal(r.status, 0, `mlcycle ${args.join(' ')}: exit ${r.status}\n${r.stdout}\n${r.stderr}`);
+          return r.stdout;
+        };
+        const v = JSON.parse(step(['register', c.model, `experiments/${c.model}/${c.file}`, '--json'])) as { version: number; run: { id: string } | null };
+        assert.deepEqual([v.version, v.run?.id], [1, '.']); // the plain adapter's run: the folder the script wrote
+        const built = JSON.parse(step(['package', c.model, '1', '--json'])) as { path: string; sha256: string; verified: boolean; manifest: Manifest };
+        assert.equal(built.verified, true);
+        assert.equal(built.path, path.join(folder, '.mlcycle', 'packages', c.model, 'v1', `${c.model}-v1.zip`));
         assert.deepEqual(built.manifest.mlflow.flavors, c.flavors);
         assert.deepEqual(built.manifest.environment, ['model/python_env.yaml', 'model/requirements.txt']);
         assert.deepEqual(built.manifest.warnings, []);
-        assert.ok(built.manifest.metrics['r2']!.last as number > 0.5);
-        const verified = await packages.verify(built.path);
-        assert.equal(verified.ok, true, describeMismatches(verified).join('\n'));
-        // A fresh folder elsewhere, as a deployment machine would have.
-        const dir = path.join(tempDir('mlcycle-deploy-'), c.model);
-        await restorePackage(built.path, dir);
+        assert.ok((built.manifest.metrics['r2']!.last as number) > 0.5);
+        // Verified again as a separate step, from elsewhere, by the zip alone.
+        assert.match(step(['verify', built.path], tempDir()), new RegExp(`: ${c.model} v1, \\d+ files, .*: every sha256 matches manifest\\.json`));
+        // A fresh folder elsewhere, as a deployment machine would have: only the zip travels.
+        const deploy = tempDir('mlcycle-deploy-');
+        const zip = path.join(deploy, `${c.model}-v1.zip`);
+        fs.copyFileSync(built.path, zip);
+        const restored = JSON.parse(step(['restore', zip, c.model, '--json'], deploy)) as { dir: string; files: number };
+        const dir = path.join(deploy, c.model);
+        assert.equal(restored.dir, dir);
         const mlmodel = fs.readFileSync(path.join(dir, 'model', 'MLmodel'), 'utf8');
         assert.match(mlmodel, new RegExp(`sklearn_version: ${original.sklearn.replace(/\./g, '\\.')}|loader_module: mlcycle_joblib_loader`));
-        const flavors = c.model === 'forest' ? ['python_function', 'sklearn'] : ['python_function'];
-        for (const flavor of flavors) {
+        for (const flavor of c.flavors) {
           const loaded = spawnSync(PYTHON, [path.join(PY_HELPERS, 'load_pyfunc.py'), path.join(dir, 'model'), path.join(folder, 'probe.json'), '--flavor', flavor], { encoding: 'utf8' });
           assert.equal(loaded.status, 0, loaded.stderr);
           const predicted = JSON.parse(loaded.stdout) as number[];
