@@ -74,7 +74,7 @@ export async function run(): Promise<void> {
       await vscode.commands.executeCommand('mlcycle.compareRuns', keys);
       const panel = await until('the panel', 30_000, () => api.compare.panels().find((p) => !before.has(p)));
       const tables = await until('the first paint', 120_000, () => panel.paints.find((p) => p.reason === 'open'));
-      const curves = await until('the curves', 300_000, () => panel.paints.find((p) => p.reason === 'series'));
+      const curves = await until('the curves', 300_000, () => panel.paints.find((p) => p.reason === 'series' || (p.reason === 'open' && p.points > 0)));
       const data = panel.lastData!;
       result.metrics = data.metrics.length;
       result.points = data.series.reduce((n, s) => n + s.count, 0);
