@@ -30,7 +30,7 @@ import { Cancelled } from '../registry/objects';
 import type { Registry, VersionRow } from '../registry/registry';
 import { jsonNumber } from '../util/numbers';
 import { fromStorePath, isInside } from '../util/paths';
-import { HashingStream } from './hashing';
+import { HASH_CHUNK, HashingStream } from './hashing';
 import {
   MANIFEST_NAME,
   MANIFEST_VERSION,
@@ -539,7 +539,7 @@ export async function buildPackage(registry: Registry, model: string, version: n
         new Promise<void>((resolve) => {
           zip.addReadStreamLazy(f.path, { ...common, size: f.size }, (cb) => {
             if (failure) return;
-            const input = fs.createReadStream(abs, { highWaterMark: 8 * 1024 * 1024 });
+            const input = fs.createReadStream(abs, { highWaterMark: HASH_CHUNK });
             const hasher = new HashingStream({
               limit: f.size,
               label: f.path,

@@ -55,7 +55,7 @@ export interface ZipEntry {
 
 /**
  * Reads a zip through one descriptor in big chunks. yauzl's own file reader streams 16 KiB reads
- * (Node's default high-water mark); 8 MiB reads let a 5 GB entry hash at disk speed.
+ * (Node's default high-water mark); 1 MiB reads (HASH_CHUNK) let a 5 GB entry hash at disk speed.
  */
 class FdReader extends yauzl.RandomAccessReader {
   constructor(private readonly fd: number) {
