@@ -32,6 +32,9 @@ export const MODEL_COMMANDS = {
 
 export const READ_ONLY_MESSAGE = 'MLCycle: the model registry is read-only in Restricted Mode. Trust this workspace to register or promote models.';
 
+/** How often live changes of the runs (not scans) may refresh the Models view. */
+const LIVE_REFRESH_MS = 5000;
+
 export interface ModelsApi {
   tree: ModelsTreeProvider;
   view: vscode.TreeView<ModelsNode>;
@@ -103,24 +106,30 @@ export function registerModels(
       watchers.delete(key);
     }
   };
-  // Scans bring MLflow's registry and GTO tags: refresh after them (debounced).
+  // Scans bring MLflow's registry and GTO tags: refresh when one ends. Live runs change the runs
+  // many times a second; their registries rarely: then at most every few seconds.
   let scanTimer: NodeJS.Timeout | undefined;
   let lastFolders = '';
+  let wasScanning = false;
+  const refreshAll = (): void => {
+    if (scanTimer) clearTimeout(scanTimer);
+    scanTimer = undefined;
+    tree.refresh();
+  };
   disposables.push(
     engines.onDidChange(() => {
       syncWatchers();
       const folders = engines.all().map((fe) => fe.folder.uri.toString()).join();
-      if (folders !== lastFolders) {
+      const scanning = engines.scanning;
+      const scanEnded = wasScanning && !scanning;
+      wasScanning = scanning;
+      if (folders !== lastFolders || scanEnded) {
         lastFolders = folders;
-        tree.refresh();
+        refreshAll();
         return;
       }
-      if (engines.scanning) return;
-      if (scanTimer) clearTimeout(scanTimer);
-      scanTimer = setTimeout(() => {
-        scanTimer = undefined;
-        tree.refresh();
-      }, 500);
+      if (scanning || scanTimer) return;
+      scanTimer = setTimeout(refreshAll, LIVE_REFRESH_MS);
     }),
     {
       dispose: () => {
