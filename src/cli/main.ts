@@ -765,7 +765,9 @@ const commands: Record<string, CommandSpec> = {
     details:
       '  PACKAGE DIR        extract the zip into DIR (new or empty); entries that would escape DIR,\n' +
       '                     links, duplicates and zip bombs are refused, and a failure leaves DIR untouched\n' +
-      "  NAME VERSION DIR   restore a version from its package (built from the registry's objects when none is kept)\n" +
+      "  NAME VERSION DIR   re-load an old version in one step: from its kept package (see mlcycle archive),\n" +
+      "                     which needs neither the run nor the workspace files; built from the registry's\n" +
+      '                     objects when no package is kept\n' +
       '  --dir WORKSPACE    the workspace folder for NAME VERSION (default: the current folder)\n' +
       '  --json             print the result as JSON',
     options: { dir: { type: 'string' }, json: { type: 'boolean' } },
