@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeDemoWorkspace } from '../../tools/lib/demoWorkspace';
 import { codeServerCli, launchBrowser, log, OUTPUT, requireSetup, ROOT, runMain, startServer, tempRoot } from './harness';
-import type { FrameLocator, Locator } from './playwright';
+import type { FrameLocator, Locator, Page } from './playwright';
 
 const EXTENSION_ID = 'mlcycle.mlcycle';
 const SHOTS = path.join(OUTPUT, 'screenshots');
@@ -31,6 +31,7 @@ interface CliEvent {
 }
 
 type UiLocator = Locator & { fill(value: string): Promise<void> };
+type UiPage = Page & { reload(options?: { timeout?: number }): Promise<unknown> };
 
 runMain(async () => {
   requireSetup();
@@ -49,7 +50,8 @@ runMain(async () => {
   if (!listed.includes(`${EXTENSION_ID}@`)) throw new Error(`${EXTENSION_ID} is not installed:\n${listed}`);
 
   const server = await startServer({ dir: tmp, workspace: demo.folder });
-  const { page } = await launchBrowser(tmp);
+  const { page: basePage } = await launchBrowser(tmp);
+  const page = basePage as UiPage;
   const cspErrors: string[] = [];
   page.on('console', (m) => {
     const text = m.text();
@@ -104,10 +106,21 @@ runMain(async () => {
   const row = (view: string, label: string): Locator => tree(view).locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: exactly(label) }) }).first();
   /** Right-click → the context menu's item. */
   const contextMenu = async (target: Locator, item: string): Promise<void> => {
-    await target.click({ button: 'right' });
     const entry = page.getByRole('menuitem', { name: item }).first();
-    await entry.waitFor({ timeout: 10_000 });
-    await entry.click();
+    for (let attempt = 1; ; attempt++) {
+      await target.click({ button: 'right' });
+      await entry.waitFor({ timeout: 10_000 });
+      await page.waitForTimeout(300); // the menu fades in: a click during it may land nowhere
+      await entry.click();
+      try {
+        await entry.waitFor({ state: 'hidden', timeout: 3000 });
+        return;
+      } catch (err) {
+        if (attempt >= 2) throw err;
+        log(`    the context menu stayed open after clicking "${item}": again`);
+        await page.keyboard.press('Escape');
+      }
+    }
   };
   const expandRow = async (r: Locator): Promise<void> => {
     await r.waitFor({ timeout: 30_000 });
@@ -206,6 +219,20 @@ runMain(async () => {
       if (!text.includes('not verified')) throw new Error(`package row: ${text}`);
       if (!fs.existsSync(path.join(demo.folder, '.mlcycle', 'packages', MODEL, 'v1', `${MODEL}-v1.zip`))) throw new Error('the zip is not in .mlcycle/packages/');
       await shot('5-package');
+    });
+
+    await check('after a reload the model panel comes back with its audit trail (serializer)', async () => {
+      await page.reload({ timeout: 60_000 });
+      const tab = page.locator(`.tab[aria-label^="Model: ${MODEL}"]`).first();
+      await tab.waitFor({ timeout: 90_000 });
+      await page.waitForTimeout(1500);
+      await tab.click();
+      const rows = webview().locator('#history-table tbody tr');
+      const history = cli<CliEvent[]>('history', MODEL);
+      await until('the audit trail after the reload', 60_000, async () => ((await rows.count()) === history.length ? true : undefined));
+      const packages = await webview().locator('#versions-table tbody tr[data-version="1"] td').nth(5).innerText();
+      if (!packages.startsWith('1')) throw new Error(`packages column after the build: ${packages}`);
+      await shot('6-restored');
     });
 
     await check('no error notification', async () => {
