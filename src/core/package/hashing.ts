@@ -6,7 +6,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
-import { Cancelled } from '../registry/objects';
+import { Cancelled } from '../util/cancelled';
 
 /** Chunk size for every package read and pipe (see the top of this file). */
 export const HASH_CHUNK = 1024 * 1024;
@@ -15,6 +15,8 @@ export interface HashOptions {
   signal?: AbortSignal;
   /** Bytes hashed so far in this file. */
   onProgress?: (done: number) => void;
+  /** Each chunk as it is hashed (to copy it): valid only during the call, its buffer is reused. */
+  onChunk?: (chunk: Buffer) => void;
 }
 
 /** Streams a file through SHA-256; returns the hex digest and the byte count. */
@@ -33,7 +35,9 @@ export async function sha256File(file: string, options: HashOptions = {}): Promi
       const current = buffers[which]!;
       which ^= 1;
       pending = handle.read(buffers[which]!, 0, HASH_CHUNK, null); // the next read runs while this chunk is hashed
-      hash.update(bytesRead === HASH_CHUNK ? current : current.subarray(0, bytesRead));
+      const chunk = bytesRead === HASH_CHUNK ? current : current.subarray(0, bytesRead);
+      hash.update(chunk);
+      options.onChunk?.(chunk);
       size += bytesRead;
       options.onProgress?.(size);
     }

@@ -5,6 +5,8 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { sha256File } from '../package/hashing';
+import { Cancelled } from '../util/cancelled';
 import { isInside } from '../util/paths';
 
 export interface SnapshotFile {
@@ -29,13 +31,7 @@ export interface SnapshotOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export class Cancelled extends Error {
-  constructor() {
-    super('cancelled');
-  }
-}
-
-const CHUNK = 4 * 1024 * 1024;
+export { Cancelled };
 
 export function manifestDigest(files: readonly SnapshotFile[]): string {
   const h = createHash('sha256');
@@ -82,29 +78,26 @@ export class ObjectStore {
     const tmpDir = path.join(this.dir, 'tmp');
     fs.mkdirSync(tmpDir, { recursive: true });
     const tmp = path.join(tmpDir, `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-    const hash = createHash('sha256');
-    let size = 0;
-    const input = fs.createReadStream(file, { highWaterMark: CHUNK });
     const out = fs.openSync(tmp, 'w');
+    let sha256: string;
+    let size: number;
     try {
-      for await (const chunk of input) {
-        if (options.signal?.aborted) throw new Cancelled();
-        const b = chunk as Buffer;
-        hash.update(b);
-        let off = 0;
-        while (off < b.length) off += fs.writeSync(out, b, off, b.length - off);
-        size += b.length;
-        options.onProgress?.(size);
-      }
+      // Hashed and copied in one pass over reused buffers (package/hashing.ts: 3-5x faster than a stream's fresh chunks).
+      ({ sha256, size } = await sha256File(file, {
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        onChunk: (b) => {
+          let off = 0;
+          while (off < b.length) off += fs.writeSync(out, b, off, b.length - off);
+        },
+      }));
       fs.fsyncSync(out);
     } catch (err) {
-      input.destroy();
       fs.closeSync(out);
       fs.rmSync(tmp, { force: true });
       throw err;
     }
     fs.closeSync(out);
-    const sha256 = hash.digest('hex');
     const target = this.pathOf(sha256);
     if (fs.existsSync(target)) {
       fs.rmSync(tmp, { force: true });
@@ -118,14 +111,13 @@ export class ObjectStore {
 
   /** Verifies an object's bytes against its name (archives must prove they are intact). */
   async verify(sha256: string): Promise<boolean> {
-    const hash = createHash('sha256');
     try {
-      for await (const chunk of fs.createReadStream(this.pathOf(sha256), { highWaterMark: CHUNK })) hash.update(chunk as Buffer);
+      return (await sha256File(this.pathOf(sha256))).sha256 === sha256;
     } catch {
       return false;
     }
-    return hash.digest('hex') === sha256;
   }
+
 }
 
 interface ListedFile {
