@@ -56,6 +56,10 @@ runMain(async () => {
   const config: CompareBenchConfig = { repeat, out };
   const server = await startServer({ dir: tmp, workspace, smokeTestDriver: true });
   const { page } = await launchBrowser(tmp);
+  // The browser's console, webview frames included: what went wrong in a page is in here.
+  const consoleLog = path.join(tmp, 'browser-console.log');
+  page.on('console', (m) => fs.appendFileSync(consoleLog, `${new Date().toISOString()} [${m.type()}] ${m.text()}\n`));
+  page.on('pageerror', (e) => fs.appendFileSync(consoleLog, `${new Date().toISOString()} [pageerror] ${e.message}\n`));
   const exit = new Promise<number>((resolve) => void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code)));
   const payload: [string, string][] = [
     ['extensionDevelopmentPath', server.remote(ROOT)],
@@ -93,6 +97,13 @@ runMain(async () => {
       `${result.runs} runs × ${result.metrics} metrics, ${result.points.toLocaleString()} points; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`,
   );
   console.log(table(rows));
+  const stepRows = [['repetition', 'panel created', 'webview ready', 'summaries (worker)', 'tables posted', 'tables painted', 'histories (worker)', 'histories posted', 'curves painted']];
+  reps.forEach((r, i) => {
+    const st = r.steps;
+    stepRows.push([String(i + 1), f(st.created), f(st.ready), f(st.summaries), f(st.tablesPosted), f(r.firstPaintMs), f(st.histories), f(st.seriesPosted), f(r.curvesMs)]);
+  });
+  console.log('\nms after the command, host clock:');
+  console.log(table(stepRows));
   const cold = reps[0]!.firstPaintMs;
   console.log(`\nbudget: first paint ≤ ${BUDGET_MS} ms → cold ${f(cold)} ${pass(cold <= BUDGET_MS)}; median of the others ${warm.length > 0 ? f(m('firstPaintMs')) : '—'}`);
   const file = path.join(BENCH_DIR, 'results-compare.json');

@@ -14,6 +14,7 @@ import {
   type CompareRunKey,
   type Direction,
   type HostMessage,
+  type SeriesData,
   type WebviewMessage,
 } from '../../shared/compareProtocol';
 import type { EngineClient } from '../engineClient';
@@ -58,6 +59,15 @@ export class ComparePanel implements vscode.Disposable {
   lastPainted: Extract<WebviewMessage, { type: 'painted' }> | undefined;
   /** Every render the webview reported, with the host's clock when the report came. */
   readonly paints: (Extract<WebviewMessage, { type: 'painted' }> & { at: number })[] = [];
+  /**
+   * When (host clock, performance.now()) the panel was created, the webview said ready, the summaries and the
+   * histories came from the workers and went to the webview: the first-paint benchmark splits its time with them.
+   */
+  readonly marks: { created: number; ready?: number; summaries?: number; tablesPosted?: number; histories?: number; seriesPosted?: number } = { created: performance.now() };
+  /** Histories held back until the webview has painted the tables they follow (see postSeries). */
+  private heldSeries: SeriesData[] | undefined;
+  /** Tables were posted and the webview has not reported painting them yet. */
+  private tablesUnpainted = false;
 
   static panels(): readonly ComparePanel[] {
     return [...ComparePanel.open];
@@ -145,7 +155,32 @@ export class ComparePanel implements vscode.Disposable {
       this.queue.push(message);
       return;
     }
-    void this.panel.webview.postMessage(message);
+    if (message.type === 'data') {
+      // New data supersedes histories still held for older tables.
+      this.heldSeries = undefined;
+      this.tablesUnpainted = message.data.seriesState === 'pending';
+      if (this.tablesUnpainted) this.marks.tablesPosted ??= performance.now();
+    }
+    if (message.type === 'series') this.marks.seriesPosted ??= performance.now();
+    this.panel.webview.postMessage(message).then(
+      (delivered) => {
+        if (!delivered) log.debug(`compare: the webview did not take a ${message.type} message`);
+      },
+      (err: unknown) => log.error(`compare: posting ${message.type} to the webview failed: ${(err as Error).message}`),
+    );
+  }
+
+  /**
+   * The histories (50 runs × 10 metrics ≈ 14 MB of Float64Arrays) go once the webview has painted the tables:
+   * a message that size takes seconds through code-server's socket and the webview's deserialisation, and
+   * sent right behind the tables it would hold their first paint back.
+   */
+  private postSeries(series: SeriesData[]): void {
+    if (!this.ready || this.tablesUnpainted) {
+      this.heldSeries = series;
+      return;
+    }
+    this.post({ type: 'series', series });
   }
 
   private async onMessage(raw: unknown): Promise<void> {
@@ -158,13 +193,26 @@ export class ComparePanel implements vscode.Disposable {
           // The webview is rebuilt each time the panel becomes visible again (no retained
           // context): it gets the whole last data; what was queued for an older page is dropped.
           this.ready = true;
+          this.marks.ready ??= performance.now();
           this.queue.length = 0;
-          if (this.lastData) this.post({ type: 'data', data: this.lastData, reason: 'open' });
+          this.heldSeries = undefined;
+          this.tablesUnpainted = false;
+          if (this.lastData?.seriesState === 'included' && this.lastData.series.length > 0) {
+            // Loaded before the webview started: the tables first, the histories once they are painted.
+            this.post({ type: 'data', data: { ...this.lastData, series: [], seriesState: 'pending' }, reason: 'open' });
+            this.postSeries(this.lastData.series);
+          } else if (this.lastData) this.post({ type: 'data', data: this.lastData, reason: 'open' });
           else this.post({ type: 'loading' });
           break;
         case 'painted':
           this.lastPainted = m;
           this.paints.push({ ...m, at: performance.now() });
+          if (this.tablesUnpainted) {
+            this.tablesUnpainted = false;
+            const held = this.heldSeries;
+            this.heldSeries = undefined;
+            if (held) this.post({ type: 'series', series: held });
+          }
           log.debug(`compare: painted ${m.points} points in ${m.charts} charts in ${Math.round(m.ms)} ms (${m.reason})`);
           break;
         case 'addRuns': {
@@ -272,12 +320,14 @@ export class ComparePanel implements vscode.Disposable {
       this.post({ type: 'loading' });
       const tables = buildCompareData(await this.fetch(keys, 0), this.overrides, 'pending');
       if (this.disposed) return;
+      this.marks.summaries ??= performance.now();
       this.lastData = tables;
       this.post({ type: 'data', data: tables, reason });
     }
     const inputs = await this.fetch(keys, COMPARE_BUCKETS);
     if (this.disposed) return;
     const data = buildCompareData(inputs, this.overrides);
+    this.marks.histories ??= performance.now();
     for (const r of data.runs) this.labels.set(runKeyString(r.key), runLabel(r.name, r.key.id));
     this.lastInputs = inputs;
     this.lastData = data;
@@ -285,7 +335,7 @@ export class ComparePanel implements vscode.Disposable {
     this.snapshotSignature = this.signature();
     log.debug(`compare: ${data.runs.length} runs, ${data.metrics.length} metrics, ${seriesPoints(data)} points loaded in ${Math.round(this.lastLoadMs)} ms (${reason})`);
     if (reason === 'change') this.post({ type: 'data', data, reason });
-    else this.post({ type: 'series', series: data.series });
+    else this.postSeries(data.series);
   }
 
   // ---- live: a running run's curves grow --------------------------------------------------------
