@@ -97,10 +97,11 @@ runMain(async () => {
       `${result.runs} runs × ${result.metrics} metrics, ${result.points.toLocaleString()} points; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`,
   );
   console.log(table(rows));
-  const stepRows = [['repetition', 'panel created', 'webview ready', 'summaries (worker)', 'tables posted', 'tables painted', 'histories (worker)', 'histories posted', 'curves painted']];
+  const stepRows = [['repetition', 'panel created', 'webview: script fetched / ready (its clock)', 'webview ready', 'summaries (worker)', 'tables posted', 'tables painted', 'histories (worker)', 'histories posted', 'curves painted']];
   reps.forEach((r, i) => {
     const st = r.steps;
-    stepRows.push([String(i + 1), f(st.created), f(st.ready), f(st.summaries), f(st.tablesPosted), f(r.firstPaintMs), f(st.histories), f(st.seriesPosted), f(r.curvesMs)]);
+    const boot = r.boot ? `${r.boot.scriptFetchedAt === null ? '?' : f(r.boot.scriptFetchedAt)} / ${f(r.boot.readyAt)}` : '—';
+    stepRows.push([String(i + 1), f(st.created), boot, f(st.ready), f(st.summaries), f(st.tablesPosted), f(r.firstPaintMs), f(st.histories), f(st.seriesPosted), f(r.curvesMs)]);
   });
   console.log('\nms after the command, host clock:');
   console.log(table(stepRows));

@@ -112,7 +112,12 @@ export type HostMessage =
 
 export type WebviewMessage =
   /** Sent once the script runs; the host holds every message back until then (handshake). */
-  | { type: 'ready'; state: CompareViewState | null }
+  | {
+      type: 'ready';
+      state: CompareViewState | null;
+      /** The page's own clock (ms since its document started) when it said ready, and when compare.js had arrived. */
+      boot?: { readyAt: number; scriptFetchedAt: number | null };
+    }
   /** The first render of new data finished (for the first-paint benchmark). */
   | { type: 'painted'; ms: number; points: number; charts: number; reason: string }
   | { type: 'addRuns' }

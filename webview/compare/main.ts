@@ -49,6 +49,11 @@ function saveState(): void {
   vscode.setState(view);
 }
 
+// Ready now, not once the layout below is built: the host's tables then travel while this script runs. No
+// message can be handled before it ends, and by then the listener (at the bottom) is registered.
+const script = performance.getEntriesByType('resource').find((e) => e.name.split('?')[0]!.endsWith('/compare.js')) as PerformanceResourceTiming | undefined;
+post({ type: 'ready', state: saved ? view : null, boot: { readyAt: performance.now(), scriptFetchedAt: script ? script.responseEnd : null } });
+
 const LONG_VALUE = 80;
 
 // ---- layout (built once) ------------------------------------------------------------------------
@@ -262,6 +267,13 @@ function fillSelect(select: HTMLElement & { value: string }, options: [string, s
   return chosen;
 }
 
+let plotControlsDirty = true;
+function ensurePlotControls(): void {
+  if (!plotControlsDirty || !data) return;
+  plotControlsDirty = false;
+  renderPlotControls(data);
+}
+
 function defaultTarget(d: CompareData): string | null {
   // The first metric that has a best run: most often the one people choose by.
   return d.metrics.find((m) => m.best !== null)?.key ?? d.metrics[0]?.key ?? null;
@@ -309,6 +321,7 @@ function drawPlots(): void {
 
 function drawPlotsNow(): void {
   if (!data) return;
+  ensurePlotControls();
   plotsDirty = false;
   const d = data;
   const target = parallelMetric.value || defaultTarget(d);
@@ -342,12 +355,17 @@ function render(incoming: CompareData, reason: string): void {
   renderMissing(d);
   renderParams(d);
   renderMetrics(d);
-  renderPlotControls(d);
+  // The plots' selects (vscode-single-select reads every option's innerText: a layout of the tables each) are
+  // below the fold: filled after the first paint, or when the plots are drawn, whichever comes first.
+  plotControlsDirty = true;
   const charts = d.seriesState === 'pending' ? curves.pending(d) : curves.setData(d);
   drawPlots();
   // Measured once the browser has painted what is on screen (two frames: layout, then paint).
   requestAnimationFrame(() =>
-    requestAnimationFrame(() => post({ type: 'painted', ms: performance.now() - started, points: charts.points, charts: charts.drawn, reason })),
+    requestAnimationFrame(() => {
+      post({ type: 'painted', ms: performance.now() - started, points: charts.points, charts: charts.drawn, reason });
+      window.setTimeout(ensurePlotControls, 0);
+    }),
   );
 }
 
@@ -397,4 +415,4 @@ new ResizeObserver(() => {
   }, 100);
 }).observe(app);
 
-post({ type: 'ready', state: saved ? view : null });
+// 'ready' went out at the start (the message listener above is in place before any message can arrive).

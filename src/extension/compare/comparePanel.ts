@@ -64,6 +64,8 @@ export class ComparePanel implements vscode.Disposable {
    * histories came from the workers and went to the webview: the first-paint benchmark splits its time with them.
    */
   readonly marks: { created: number; ready?: number; summaries?: number; tablesPosted?: number; histories?: number; seriesPosted?: number } = { created: performance.now() };
+  /** The webview's clock at its `ready` (ms since its document started; when compare.js had arrived). */
+  boot: { readyAt: number; scriptFetchedAt: number | null } | undefined;
   /** Histories held back until the webview has painted the tables they follow (see postSeries). */
   private heldSeries: SeriesData[] | undefined;
   /** Tables were posted and the webview has not reported painting them yet. */
@@ -194,6 +196,7 @@ export class ComparePanel implements vscode.Disposable {
           // context): it gets the whole last data; what was queued for an older page is dropped.
           this.ready = true;
           this.marks.ready ??= performance.now();
+          this.boot ??= m.boot;
           this.queue.length = 0;
           this.heldSeries = undefined;
           this.tablesUnpainted = false;

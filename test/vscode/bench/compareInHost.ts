@@ -30,6 +30,8 @@ export interface CompareBenchRun {
   webviewCurvesMs: number;
   points: number;
   charts: number;
+  /** The webview's own clock: ms from its document's start to compare.js fetched and to `ready`. */
+  boot: { readyAt: number; scriptFetchedAt: number | null } | null;
   /** ms from executeCommand to each step (host clock): panel created, webview ready, summaries from the worker, tables posted, histories from the worker, histories posted. */
   steps: { created: number; ready: number; summaries: number; tablesPosted: number; histories: number; seriesPosted: number };
 }
@@ -92,6 +94,7 @@ export async function run(): Promise<void> {
         webviewCurvesMs: curves.ms,
         points: curves.points,
         charts: curves.charts,
+        boot: panel.boot ?? null,
         steps: { created: at(mk.created), ready: at(mk.ready), summaries: at(mk.summaries), tablesPosted: at(mk.tablesPosted), histories: at(mk.histories), seriesPosted: at(mk.seriesPosted) },
       });
     }
