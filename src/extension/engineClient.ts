@@ -88,6 +88,8 @@ export class EngineClient implements vscode.Disposable {
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       });
       this.worker.postMessage({ kind: 'request', id, method, params });
+      // Cancelled before it was sent (the user was quicker than the worker): cancel it right away.
+      if (options.token?.isCancellationRequested) this.worker.postMessage({ kind: 'cancel', id });
     });
   }
 

@@ -117,6 +117,23 @@ export interface ModelDetail {
   modelCard: string | null;
 }
 
+/** What `verifyPackageFile` found: the manifest's model and version when it could be read. */
+export interface PackageFileCheck {
+  file: string;
+  ok: boolean;
+  model: string | null;
+  version: number | null;
+  /** Files checked. */
+  files: number;
+  missing: string[];
+  extra: string[];
+  altered: string[];
+  /** Unsafe entries, an unreadable manifest, a damaged zip. */
+  problems: string[];
+  /** Every mismatch in words, as `mlcycle verify` prints it (hashes and sizes of altered files). */
+  lines: string[];
+}
+
 /** Structured failures of requests: the host shows each gate, and tells a cancel from an error. */
 export type EngineErrorData =
   | { kind: 'gates'; model: string; version: number; stage: Stage; gates: GateResult[] }
@@ -149,6 +166,8 @@ export interface RequestMap {
   buildPackage: { params: { model: string; version: number }; result: { file: string; sha256: string; size: number; files: number; warnings: string[] } };
   /** Verifies a package of the version (the newest one, or `file`). */
   verifyPackage: { params: { model: string; version: number; file?: string }; result: { file: string; ok: boolean; problems: string[] } };
+  /** Verifies any package zip (one picked on disk): each missing, extra and altered file named. Changes no stage; a known package's verification is recorded. */
+  verifyPackageFile: { params: { file: string }; result: PackageFileCheck };
   dispose: { params: Record<string, never>; result: null };
 }
 

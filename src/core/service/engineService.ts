@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { collectComparison, ComparisonCache } from '../compare/collect';
 import { defaultAdapters } from '../ingest/adapters';
 import { planPackage } from '../package/build';
+import { describeMismatches } from '../package/verify';
 import { Packages, type PackageRow } from '../package/packages';
 import { Cancelled } from '../registry/objects';
 import { GateRefusal, type ModelRow } from '../registry/registry';
@@ -239,6 +240,32 @@ export class EngineService {
         ...r.altered.map((a) => `altered: ${a.path}`),
       ];
       return { file: target, ok: r.ok, problems };
+    },
+    verifyPackageFile: async ({ file }) => {
+      const { signal, onProgress } = this.task();
+      const abs = path.resolve(this.workspace().folder, file);
+      if (!fs.existsSync(abs)) throw new Error(`${file} does not exist`);
+      let r: Awaited<ReturnType<Packages['verify']>>;
+      try {
+        r = await this.packages().verify(abs, { signal, onProgress });
+      } catch (err) {
+        // Not a zip at all, or unreadable: a failed verification, said as one.
+        if (errorDataOf(err)?.kind === 'cancelled') throw err;
+        const message = (err as Error).message;
+        return { file: abs, ok: false, model: null, version: null, files: 0, missing: [], extra: [], altered: [], problems: [message], lines: [`✗ ${message}`] };
+      }
+      return {
+        file: abs,
+        ok: r.ok,
+        model: r.manifest?.model ?? null,
+        version: r.manifest?.version ?? null,
+        files: r.files,
+        missing: r.missing,
+        extra: r.extra,
+        altered: r.altered.map((a) => a.path),
+        problems: r.problems,
+        lines: describeMismatches(r),
+      };
     },
     dispose: async () => {
       this.stopWatching();

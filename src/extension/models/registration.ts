@@ -2,6 +2,8 @@
 // palette, the Explorer and the Artifacts view; promote, alias, decommission, archive, build and
 // verify packages, compare versions, open the model panel), the journal watcher that refreshes them
 // when the CLI writes, and the model panel's serializer. Writes are refused in Restricted Mode.
+// The version commands take the clicked version; started from the palette (no item) they ask which
+// version with a quick pick of this workspace's own registry (MLflow's and GTO's are read-only).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DECOMMISSION_REASONS, invalidName, invalidTransition, STAGES, type DecommissionReason, type Stage } from '../../core/registry/names';
@@ -9,13 +11,14 @@ import type { CompareRunKey } from '../../shared/compareProtocol';
 import type { ModelVersionItem, RequestMap, RequestName } from '../../shared/engineProtocol';
 import { isModelViewState, MODEL_VIEW_TYPE } from '../../shared/modelProtocol';
 import { register } from '../commands';
+import { readConfig } from '../config';
 import { EngineRequestError } from '../engineClient';
 import type { Engines, FolderEngine } from '../engines';
 import { log, showError } from '../log';
 import { ArtifactsTreeProvider, type ArtifactsNode } from '../views/artifactsTree';
 import type { RunsNode } from '../views/runsTree';
 import { ModelPanel, type ModelPanelHooks } from './modelPanel';
-import { ModelsTreeProvider, type ModelsNode } from './modelsTree';
+import { ModelsTreeProvider, versionDescription, type ModelsNode } from './modelsTree';
 
 export const MODEL_COMMANDS = {
   registerModel: 'mlcycle.registerModel',
@@ -27,6 +30,7 @@ export const MODEL_COMMANDS = {
   archive: 'mlcycle.views.models.archive',
   buildPackage: 'mlcycle.views.models.buildPackage',
   verifyPackage: 'mlcycle.views.models.verifyPackage',
+  verifyPackageFile: 'mlcycle.verifyPackageFile',
   compareVersions: 'mlcycle.views.models.compareVersions',
 } as const;
 
@@ -42,6 +46,15 @@ export interface ModelsApi {
 }
 
 type VersionNode = Extract<ModelsNode, { type: 'version' }>;
+
+/** The stages each version command applies to (the same as the context menu's `when` clauses). */
+export const COMMAND_STAGES: Record<'promote' | 'setAlias' | 'decommission' | 'archive', readonly Stage[]> = {
+  promote: ['candidate', 'staging', 'production'],
+  setAlias: ['candidate', 'staging', 'production', 'decommissioned'],
+  decommission: ['candidate', 'staging', 'production'],
+  archive: ['candidate', 'staging', 'decommissioned'],
+};
+
 
 /** Where the journal and the packages are: beside the store (`.mlcycle/`, or the chosen location). */
 function storeDir(fe: FolderEngine): vscode.Uri {
@@ -215,11 +228,64 @@ export function registerModels(
     void showError((err as Error).message);
   }
 
-  /** The version a command applies to: the clicked item, or the selection. */
-  const versionOf = (node?: ModelsNode): VersionNode | undefined => {
-    const n = node ?? view.selection[0];
-    return n?.type === 'version' ? n : undefined;
-  };
+  /**
+   * The version a command applies to: the clicked item; without one (the palette), the version the
+   * user picks among those `allowed` of every folder's own registry.
+   */
+  async function versionOf(node: unknown, title: string, allowed: (v: ModelVersionItem) => boolean): Promise<VersionNode | undefined> {
+    if (node !== undefined && node !== null) return (node as ModelsNode).type === 'version' ? (node as VersionNode) : undefined;
+    return pickVersion(title, allowed);
+  }
+
+  async function pickVersion(title: string, allowed: (v: ModelVersionItem) => boolean): Promise<VersionNode | undefined> {
+    const all = engines.all();
+    const items: (vscode.QuickPickItem & { node: VersionNode })[] = [];
+    let versions = 0;
+    for (const fe of all) {
+      const s = await tree.snapshot(fe.folder);
+      const keyMetrics = readConfig(fe.folder).keyMetrics;
+      const f = fe.folder.uri.toString();
+      for (const model of s?.models ?? []) {
+        for (const version of [...model.versions].reverse()) {
+          versions++;
+          if (!allowed(version)) continue;
+          items.push({
+            label: `${model.name} v${version.version}`,
+            description: versionDescription(version, keyMetrics),
+            ...(all.length > 1 ? { detail: fe.folder.name } : {}),
+            node: { type: 'version', id: `model-version:${f}:${model.name}:${version.version}`, folder: fe.folder, model, version },
+          });
+        }
+      }
+    }
+    if (items.length === 0) {
+      void vscode.window.showInformationMessage(
+        versions === 0 ? 'MLCycle: no model is registered yet. Right-click a model file and choose "Register Model…".' : `MLCycle: ${title}: no version is in a stage this applies to.`,
+      );
+      return undefined;
+    }
+    const choice = await vscode.window.showQuickPick(items, { title, placeHolder: 'Choose a model version', matchOnDescription: true });
+    return choice?.node;
+  }
+
+  const inStages = (stages: readonly Stage[]) => (v: ModelVersionItem): boolean => stages.includes(v.stage);
+
+  /** The package target of Build/Verify Package: a version, its Packages node or one package; else picked. */
+  async function packageTarget(
+    node: unknown,
+    title: string,
+    allowed: (v: ModelVersionItem) => boolean,
+  ): Promise<{ folder: vscode.WorkspaceFolder; model: string; version: number; file?: string } | undefined> {
+    if (node === undefined || node === null) {
+      const picked = await pickVersion(title, allowed);
+      return picked ? { folder: picked.folder, model: picked.model.name, version: picked.version.version } : undefined;
+    }
+    const n = node as ModelsNode;
+    if (n.type === 'version') return { folder: n.folder, model: n.model.name, version: n.version.version };
+    if (n.type === 'packages') return { folder: n.folder, model: n.model, version: n.version.version };
+    if (n.type === 'package') return { folder: n.folder, model: n.model, version: n.version, file: n.pkg.file };
+    return undefined;
+  }
 
   const warn = (warnings: readonly string[]): void => {
     for (const w of warnings) {
@@ -338,8 +404,9 @@ export function registerModels(
       return choice ? openPanel(choice.folder, choice.label) : undefined;
     }),
     register(MODEL_COMMANDS.promote, async (node?: ModelsNode) => {
-      const n = versionOf(node);
-      if (!n || !trusted()) return undefined;
+      if (!trusted()) return undefined;
+      const n = await versionOf(node, 'Promote a Model Version', inStages(COMMAND_STAGES.promote));
+      if (!n) return undefined;
       const v = n.version;
       const stages = nextStages(v.stage).filter((s) => s !== 'decommissioned' && s !== 'archived');
       if (stages.length === 0) {
@@ -365,8 +432,9 @@ export function registerModels(
       return result;
     }),
     register(MODEL_COMMANDS.setAlias, async (node?: ModelsNode) => {
-      const n = versionOf(node);
-      if (!n || !trusted()) return undefined;
+      if (!trusted()) return undefined;
+      const n = await versionOf(node, 'Set an Alias on a Model Version', inStages(COMMAND_STAGES.setAlias));
+      if (!n) return undefined;
       const alias = await vscode.window.showInputBox({
         title: `Set an Alias on ${n.model.name} v${n.version.version}`,
         prompt: `e.g. champion, challenger. An alias points at one version: setting it here moves it${Object.keys(n.model.aliases).length ? ` (now: ${Object.entries(n.model.aliases).map(([a, ver]) => `${a} → v${ver}`).join(', ')})` : ''}.`,
@@ -376,8 +444,9 @@ export function registerModels(
       return call(engineOf(n.folder), 'setAlias', { model: n.model.name, version: n.version.version, alias });
     }),
     register(MODEL_COMMANDS.decommission, async (node?: ModelsNode) => {
-      const n = versionOf(node);
-      if (!n || !trusted()) return undefined;
+      if (!trusted()) return undefined;
+      const n = await versionOf(node, 'Decommission a Model Version', inStages(COMMAND_STAGES.decommission));
+      if (!n) return undefined;
       const kinds = (Object.keys(DECOMMISSION_REASONS) as DecommissionReason[]).filter((k) => k !== 'superseded');
       const choice = await vscode.window.showQuickPick(
         kinds.map((k) => ({ label: DECOMMISSION_REASONS[k], description: k === 'other' ? 'say why' : '', reasonKind: k })),
@@ -394,8 +463,9 @@ export function registerModels(
       return result;
     }),
     register(MODEL_COMMANDS.archive, async (node?: ModelsNode) => {
-      const n = versionOf(node);
-      if (!n || !trusted()) return undefined;
+      if (!trusted()) return undefined;
+      const n = await versionOf(node, 'Archive a Model Version', inStages(COMMAND_STAGES.archive));
+      if (!n) return undefined;
       const ok = await vscode.window.showWarningMessage(
         `Archive ${n.model.name} v${n.version.version}? It is frozen for good; a verified package is kept so that it can be restored.`,
         { modal: true },
@@ -407,9 +477,10 @@ export function registerModels(
       return result;
     }),
     register(MODEL_COMMANDS.buildPackage, async (node?: ModelsNode) => {
-      const n = node ?? view.selection[0];
-      const target = n?.type === 'version' ? { folder: n.folder, model: n.model.name, version: n.version.version } : n?.type === 'packages' ? { folder: n.folder, model: n.model, version: n.version.version } : undefined;
-      if (!target || !trusted()) return undefined;
+      if (!trusted()) return undefined;
+      const picked = await packageTarget(node, 'Build the Package of a Model Version', () => true);
+      if (!picked) return undefined;
+      const target = { folder: picked.folder, model: picked.model, version: picked.version };
       const result = await call(engineOf(target.folder), 'buildPackage', { model: target.model, version: target.version }, { title: `Building the package of ${target.model} v${target.version}` });
       if (!result) return undefined;
       warn(result.warnings);
@@ -418,15 +489,7 @@ export function registerModels(
       return result;
     }),
     register(MODEL_COMMANDS.verifyPackage, async (node?: ModelsNode) => {
-      const n = node ?? view.selection[0];
-      const target =
-        n?.type === 'version'
-          ? { folder: n.folder, model: n.model.name, version: n.version.version }
-          : n?.type === 'packages'
-            ? { folder: n.folder, model: n.model, version: n.version.version }
-            : n?.type === 'package'
-              ? { folder: n.folder, model: n.model, version: n.version, file: n.pkg.file }
-              : undefined;
+      const target = await packageTarget(node, 'Verify the Package of a Model Version', (v) => v.packages.some((p) => p.present));
       if (!target) return undefined;
       const { folder, ...params } = target;
       const result = await call(engineOf(folder), 'verifyPackage', params, { title: `Verifying the package of ${target.model} v${target.version}` });
@@ -435,6 +498,41 @@ export function registerModels(
       else {
         log.warn(`${result.file} does not verify:\n  ${result.problems.join('\n  ')}`);
         void showError(`${path.basename(result.file)} does not verify: ${result.problems.slice(0, 5).join('; ')}${result.problems.length > 5 ? '; …' : ''}`);
+      }
+      return result;
+    }),
+    register(MODEL_COMMANDS.verifyPackageFile, async (arg?: unknown) => {
+      let file = arg instanceof vscode.Uri ? arg : undefined;
+      if (!file) {
+        const first = engines.all()[0];
+        const packagesDir = first ? vscode.Uri.joinPath(storeDir(first), 'packages') : undefined;
+        const picked = await vscode.window.showOpenDialog({
+          canSelectFiles: true,
+          canSelectFolders: false,
+          canSelectMany: false,
+          filters: { 'Model packages': ['zip'] },
+          ...(packagesDir ? { defaultUri: packagesDir } : {}),
+          openLabel: 'Verify',
+          title: 'The package (.zip) to verify',
+        });
+        file = picked?.[0];
+      }
+      if (!file) return undefined;
+      const folder = vscode.workspace.getWorkspaceFolder(file);
+      const fe = (folder && engines.get(folder)) ?? engines.all()[0];
+      if (!fe) throw new Error('no workspace folder has an MLCycle engine to verify with');
+      await fe.ready;
+      const name = path.basename(file.fsPath);
+      const result = await call(fe, 'verifyPackageFile', { file: file.fsPath }, { title: `Verifying ${name}` });
+      if (!result) return undefined;
+      const what = result.model !== null ? ` (${result.model} v${result.version ?? '?'})` : '';
+      if (result.ok) {
+        log.info(`${result.file} verified: ${result.files} files`);
+        void vscode.window.showInformationMessage(`MLCycle: ${name}${what} verified: each of its ${result.files} files has its recorded SHA-256.`);
+      } else {
+        const lines = result.lines.map((l) => l.replace(/^✗ /, '').replace(/ {2,}/, ' '));
+        log.warn(`${result.file}${what} does not verify:\n  ${lines.join('\n  ')}`);
+        void showError(`${name}${what} does not verify: ${lines.slice(0, 6).join('; ')}${lines.length > 6 ? `; and ${lines.length - 6} more (see the log)` : ''}`);
       }
       return result;
     }),

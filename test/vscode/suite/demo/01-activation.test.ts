@@ -16,8 +16,16 @@ interface Contributes {
   };
 }
 
-/** Commands that work without an item: started from the palette they ask which run. */
-const PALETTE_ALSO = new Set(['mlcycle.showRunDetails']);
+/** Commands that work without an item: started from the palette they ask which run (or which model version). */
+const PALETTE_ALSO = new Set([
+  'mlcycle.showRunDetails',
+  'mlcycle.views.models.promote',
+  'mlcycle.views.models.setAlias',
+  'mlcycle.views.models.decommission',
+  'mlcycle.views.models.archive',
+  'mlcycle.views.models.buildPackage',
+  'mlcycle.views.models.verifyPackage',
+]);
 
 describe('demo workspace: activation and commands', function () {
   const demo = info<DemoInfo>();
