@@ -474,6 +474,18 @@ function fsyncDir(dir: string): void {
   }
 }
 
+/** Removes `dir` and its parents up to `top` (included) while they are empty. */
+function removeEmptyUpTo(dir: string, top: string): void {
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      fs.rmdirSync(d); // fails on a folder that is not empty: then its parents are not either
+    } catch {
+      return;
+    }
+    if (d === top || path.dirname(d) === d) return;
+  }
+}
+
 /** Builds the package of a version into `out` (see the top of this file). */
 export async function buildPackage(registry: Registry, model: string, version: number, options: BuildOptions = {}): Promise<BuildResult> {
   const started = performance.now();
@@ -481,7 +493,8 @@ export async function buildPackage(registry: Registry, model: string, version: n
   const plan = planPackage(registry, model, version, options);
   const storeDir = path.dirname(registry.store.dbPath);
   const final = options.out ? path.resolve(registry.workspace, options.out) : defaultPackagePath(storeDir, model, version);
-  fs.mkdirSync(path.dirname(final), { recursive: true });
+  // The first folder this build created: removed again (when still empty) if the build fails.
+  const createdDir = fs.mkdirSync(path.dirname(final), { recursive: true });
   removeAbandoned(final);
   const tmp = `${final}.partial-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   const mtime = new Date(plan.draft.created);
@@ -586,6 +599,7 @@ export async function buildPackage(registry: Registry, model: string, version: n
       await writer?.catch(() => undefined);
       if (out) await out.close().catch(() => undefined);
       fs.rmSync(tmp, { force: true });
+      if (createdDir) removeEmptyUpTo(path.dirname(final), createdDir);
     }
   }
 }
