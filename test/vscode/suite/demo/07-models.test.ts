@@ -3,6 +3,9 @@
 // .mlcycle/policy.yaml refuses a promotion and the message names it with its numbers; the CLI writing the journal
 // refreshes the view; a package built and verified appears under Packages; the model panel shows the audit trail
 // the CLI prints; MLflow's registry appears read-only under its source; write commands hidden when untrusted.
+// Then v2's life: an alias set from the view, promoted from the palette (the version asked in a quick pick of the
+// own registry), a package build cancelled (nothing left), decommissioned with a reason (in the audit trail),
+// archived (its package kept, verified); a package file verified from the palette.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -30,6 +33,7 @@ interface CliModel {
 
 interface CliEvent {
   actor: string;
+  alias?: string;
   type: string;
   version: number | null;
   from?: string;
@@ -235,5 +239,148 @@ describe('demo workspace: model registry (Models view, commands, model panel)', 
     assert.equal(versions[0]?.label, 'v1');
     assert.match(versions[0]!.description, /Production · @champion/);
     assert.equal(versions[0]!.item.contextValue, 'sourceVersion', 'no write action applies to it');
+  });
+
+  it('Set Alias… on v2 from the view: the tree shows @challenger, the CLI agrees', async function () {
+    const row = await versionRow('churn', 2);
+    const restore = answerInputBox('challenger');
+    try {
+      await vscode.commands.executeCommand('mlcycle.views.models.setAlias', row.node);
+    } finally {
+      restore();
+    }
+    const moved = await versionRow('churn', 2, (r) => r.description.includes('@challenger'));
+    assert.match(moved.description, /^candidate · @challenger · /);
+    const churn = (JSON.parse(cli('models', '--json', '--no-scan')) as CliModel[]).find((m) => m.name === 'churn' && m.source === 'mlcycle');
+    assert.deepEqual(churn?.versions.find((v) => v.version === 2)?.aliases, ['challenger']);
+    assert.deepEqual(churn?.versions.find((v) => v.version === 1)?.aliases, ['champion'], 'the other alias stays on v1');
+  });
+
+  it('Promote… from the palette (no item): a quick pick of the own registry\'s versions, then the stage', async function () {
+    const offered: vscode.QuickPickItem[] = [];
+    const restore = answerQuickPick((i) => i.label === 'churn v2' || i.label === 'staging', offered);
+    let r: { stage: string } | undefined;
+    try {
+      r = await vscode.commands.executeCommand<{ stage: string }>('mlcycle.views.models.promote');
+    } finally {
+      restore();
+    }
+    assert.equal(r?.stage, 'staging');
+    const versions = offered.filter((o) => /^\S+ v\d+$/.test(o.label));
+    // Newest first; MLflow's churn-mlflow (read-only) is not offered.
+    assert.deepEqual(versions.map((o) => o.label), ['churn v2', 'churn v1']);
+    assert.match(versions[0]!.description ?? '', /^candidate · @challenger · accuracy \d/);
+    assert.match(versions[1]!.description ?? '', /^production · @champion · accuracy \d/);
+    note(`picked from: ${versions.map((o) => `${o.label} (${o.description})`).join(', ')}`);
+    await versionRow('churn', 2, (row) => row.description.startsWith('staging'));
+  });
+
+  it('a cancelled Build Package leaves no package behind', async function () {
+    const packagesDir = path.join(demo.folder, '.mlcycle', 'packages');
+    const files = (): string[] => (fs.existsSync(packagesDir) ? (fs.readdirSync(packagesDir, { recursive: true }) as string[]).sort() : []);
+    const before = files();
+    const row = await versionRow('churn', 2);
+    const infos: string[] = [];
+    // The progress notification's Cancel, pressed as soon as the build starts.
+    const restoreProgress = stub(vscode.window, 'withProgress', (async (_options: vscode.ProgressOptions, task: (p: vscode.Progress<{ message?: string; increment?: number }>, t: vscode.CancellationToken) => Thenable<unknown>) => {
+      const source = new vscode.CancellationTokenSource();
+      source.cancel();
+      try {
+        return await task({ report: () => undefined }, source.token);
+      } finally {
+        source.dispose();
+      }
+    }) as typeof vscode.window.withProgress);
+    const restoreInfo = stub(vscode.window, 'showInformationMessage', (async (message: string) => {
+      infos.push(message);
+      return undefined;
+    }) as typeof vscode.window.showInformationMessage);
+    let result: unknown;
+    try {
+      result = await vscode.commands.executeCommand('mlcycle.views.models.buildPackage', row.node);
+    } finally {
+      restoreInfo();
+      restoreProgress();
+    }
+    assert.equal(result, undefined);
+    assert.deepEqual(infos, ['MLCycle: cancelled.']);
+    assert.deepEqual(files(), before, 'no zip and no partial file');
+    const v2 = await versionRow('churn', 2);
+    const group = (await children(v2.node)).find((c) => c.label === 'Packages');
+    assert.equal(group?.description, 'none');
+  });
+
+  it('Decommission… v2 with a reason of its own: stage decommissioned, the reason in the audit trail', async function () {
+    const row = await versionRow('churn', 2);
+    const offered: vscode.QuickPickItem[] = [];
+    const restorePick = answerQuickPick((i) => i.label === 'other', offered);
+    const restoreInput = answerInputBox('the churn definition changed in Q3');
+    try {
+      const r = await vscode.commands.executeCommand<{ stage: string }>('mlcycle.views.models.decommission', row.node);
+      assert.equal(r?.stage, 'decommissioned');
+    } finally {
+      restoreInput();
+      restorePick();
+    }
+    assert.deepEqual(offered.map((o) => o.label), ['a better model was found', 'better features are available', 'the modelled process changed', 'other']);
+    const moved = await versionRow('churn', 2, (r) => r.description.startsWith('decommissioned'));
+    assert.equal((moved.item.iconPath as vscode.ThemeIcon).id, 'circle-slash');
+    const history = JSON.parse(cli('history', 'churn', '--json')) as CliEvent[];
+    const last = history.filter((e) => e.type === 'stage' && e.version === 2).at(-1);
+    assert.equal(last?.to, 'decommissioned');
+    assert.equal(last?.reason, 'the churn definition changed in Q3');
+  });
+
+  it('Archive v2: stage archived, its package built, kept and verified', async function () {
+    const row = await versionRow('churn', 2);
+    const asked: string[] = [];
+    const restore = stub(vscode.window, 'showWarningMessage', (async (message: string) => {
+      asked.push(message);
+      return 'Archive';
+    }) as unknown as typeof vscode.window.showWarningMessage);
+    let r: { package: string; built: boolean } | undefined;
+    try {
+      r = await vscode.commands.executeCommand<{ package: string; built: boolean }>('mlcycle.views.models.archive', row.node);
+    } finally {
+      restore();
+    }
+    assert.match(asked[0] ?? '', /Archive churn v2\?/);
+    assert.ok(r && fs.existsSync(r.package), 'the package is kept');
+    assert.equal(r.built, true, 'v2 had no package: archiving built one');
+    const archived = await versionRow('churn', 2, (v) => v.description.startsWith('archived'));
+    assert.equal(archived.item.contextValue, 'version.archived.run', 'no life-cycle action applies any more');
+    const packages = await poll('the verified package under Packages', 20_000, async () => {
+      const v = await versionRow('churn', 2);
+      const group = (await children(v.node)).find((c) => c.label === 'Packages');
+      const rows = group ? await children(group.node) : [];
+      return rows.some((p) => p.label === path.basename(r.package) && p.description.startsWith('verified')) ? rows : undefined;
+    });
+    assert.equal(packages.length, 1);
+    assert.match(cli('verify', r.package), /every sha256 matches/);
+  });
+
+  it('Verify Package File… checks any zip: the archived package verifies, a non-package names its problem', async function () {
+    const zip = path.join(demo.folder, '.mlcycle', 'packages', 'churn', 'v2', 'churn-v2.zip');
+    const good = await vscode.commands.executeCommand<{ ok: boolean; model: string | null; version: number | null; files: number }>('mlcycle.verifyPackageFile', vscode.Uri.file(zip));
+    assert.equal(good?.ok, true);
+    assert.equal(good?.model, 'churn');
+    assert.equal(good?.version, 2);
+    const bogus = path.join(demo.folder, '.mlcycle', 'not-a-package.zip');
+    fs.writeFileSync(bogus, 'not a zip');
+    const errors: string[] = [];
+    const restore = stub(vscode.window, 'showErrorMessage', (async (message: string) => {
+      errors.push(message);
+      return undefined;
+    }) as typeof vscode.window.showErrorMessage);
+    try {
+      const bad = await vscode.commands.executeCommand<{ ok: boolean; lines: string[] }>('mlcycle.verifyPackageFile', vscode.Uri.file(bogus));
+      assert.equal(bad?.ok, false);
+      assert.ok(bad.lines.length > 0);
+    } finally {
+      restore();
+      fs.rmSync(bogus, { force: true });
+    }
+    assert.match(errors[0] ?? '', /not-a-package\.zip does not verify: /);
+    note(errors[0]!);
   });
 });
