@@ -2,10 +2,11 @@
 // because a workspace (and whether it is trusted, or multi-root) is fixed for the life of an extension host.
 // prepare() writes the workspace before the server starts and says what the tests are told about it
 // (MLCYCLE_E2E_INFO, JSON); check(), when there is one, runs after the server stopped.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FIXTURE_RUNS, writeFixtureWorkspace, writeRun } from './fixture';
-import type { ServerOptions } from './harness';
+import { ROOT, type ServerOptions } from './harness';
 import { listing, listingChanges } from './listing';
 import { gitSpy, writeDemoRepo } from './workspaces';
 
@@ -31,6 +32,23 @@ export interface InHostSuite {
  */
 function spyEnv(bin: string): Record<string, string> {
   return { PATH: `${bin}:${process.env['PATH'] ?? ''}`, VSCODE_CLI: '1' };
+}
+
+/**
+ * Registers a run's model.pkl of the demo workspace as `model` v1 with this checkout's CLI (dist/cli.js), then
+ * drops the store it filled (its runs carry git fields): the registry lives on in .mlcycle/registry.jsonl and
+ * .mlcycle/objects/, and the extension's store is rebuilt from them.
+ */
+function registerDemoModel(folder: string, model: string): { model: string; file: string } {
+  const mlruns = path.join(folder, 'mlruns');
+  const file = fs
+    .readdirSync(mlruns)
+    .flatMap((exp) => (fs.statSync(path.join(mlruns, exp)).isDirectory() ? fs.readdirSync(path.join(mlruns, exp)).map((run) => path.join(mlruns, exp, run, 'artifacts', 'model', 'model.pkl')) : []))
+    .find((f) => fs.existsSync(f));
+  if (!file) throw new Error(`no model.pkl under ${mlruns}`);
+  execFileSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'register', model, file, '--dir', folder], { cwd: folder, stdio: 'pipe' });
+  for (const f of fs.readdirSync(path.join(folder, '.mlcycle'))) if (f.startsWith('mlcycle.db')) fs.rmSync(path.join(folder, '.mlcycle', f), { recursive: true, force: true });
+  return { model, file };
 }
 
 export const SUITES: InHostSuite[] = [
@@ -90,6 +108,8 @@ export const SUITES: InHostSuite[] = [
       const elsewhere = path.join(dir, 'elsewhere');
       fs.mkdirSync(path.join(demo.folder, '.vscode'), { recursive: true });
       fs.writeFileSync(path.join(demo.folder, '.vscode', 'settings.json'), JSON.stringify({ 'mlcycle.storeLocation': elsewhere }, null, 2) + '\n');
+      // A model registered before (by the CLI, trusted): Restricted Mode must list it and refuse to change it.
+      const registered = registerDemoModel(demo.folder, 'churn');
       const gitLog = path.join(dir, 'git-calls.log');
       const bin = gitSpy(dir, gitLog);
       const before = listing(demo.folder);
@@ -97,7 +117,7 @@ export const SUITES: InHostSuite[] = [
       fs.writeFileSync(listingFile, JSON.stringify(before));
       return {
         open: demo.folder,
-        info: { ...demo, gitLog, listingFile, elsewhere },
+        info: { ...demo, gitLog, listingFile, elsewhere, registered },
         server: { workspaceTrust: true, env: spyEnv(bin) },
         check: () => {
           // Once more after the server is gone: nothing was written outside .mlcycle/ up to the very end.
