@@ -283,6 +283,8 @@ export async function launchBrowser(dir: string): Promise<{ browser: Browser; pa
   });
   onCleanup(() => browser.close().catch(() => undefined));
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  // A workbench's first load on a fresh code-server install, on a loaded 2-core machine, took over 30 s in CI.
+  page.setDefaultNavigationTimeout(180_000);
   page.on('pageerror', (e) => VERBOSE && log('[pageerror]', e.message));
   return { browser, page };
 }

@@ -114,7 +114,7 @@ runMain(async () => {
     await check('the workbench opens the demo workspace with the MLCycle activity-bar item', async () => {
       await page.goto(server.workbenchUrl(demo.folder));
       await activity.waitFor({ timeout: 90_000 });
-      await page.locator('.explorer-folders-view .monaco-list-row[aria-label^="mlruns"]').waitFor({ timeout: 30_000 });
+      await page.locator('.explorer-folders-view .monaco-list-row[aria-label^="mlruns"]').waitFor({ timeout: 60_000 });
       await shot('01-workbench');
     });
 
