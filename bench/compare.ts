@@ -97,11 +97,11 @@ runMain(async () => {
       `${result.runs} runs × ${result.metrics} metrics, ${result.points.toLocaleString()} points; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`,
   );
   console.log(table(rows));
-  const stepRows = [['repetition', 'panel created', 'webview: script fetched / ready (its clock)', 'webview ready', 'summaries (worker)', 'tables posted', 'tables painted', 'histories (worker)', 'histories posted', 'curves painted']];
+  const stepRows = [['repetition', 'panel created', 'webview: script fetched / ready (its clock)', 'webview ready', 'summaries (worker)', 'tables posted', 'tables painted', 'histories (worker)', 'histories posted', 'curves painted', 'longest host stall (ended at)']];
   reps.forEach((r, i) => {
     const st = r.steps;
     const boot = r.boot ? `${r.boot.scriptFetchedAt === null ? '?' : f(r.boot.scriptFetchedAt)} / ${f(r.boot.readyAt)}` : '—';
-    stepRows.push([String(i + 1), f(st.created), boot, f(st.ready), f(st.summaries), f(st.tablesPosted), f(r.firstPaintMs), f(st.histories), f(st.seriesPosted), f(r.curvesMs)]);
+    stepRows.push([String(i + 1), f(st.created), boot, f(st.ready), f(st.summaries), f(st.tablesPosted), f(r.firstPaintMs), f(st.histories), f(st.seriesPosted), f(r.curvesMs), `${f(r.hostStall.ms)} (${f(r.hostStall.endedAt)})`]);
   });
   console.log('\nms after the command, host clock:');
   console.log(table(stepRows));

@@ -30,6 +30,8 @@ export interface CompareBenchRun {
   webviewCurvesMs: number;
   points: number;
   charts: number;
+  /** The longest the extension host's event loop was blocked during the repetition (a 10 ms timer's lateness), and when it ended (ms after the command). */
+  hostStall: { ms: number; endedAt: number };
   /** The webview's own clock: ms from its document's start to compare.js fetched and to `ready`. */
   boot: { readyAt: number; scriptFetchedAt: number | null } | null;
   /** ms from executeCommand to each step (host clock): panel created, webview ready, summaries from the worker, tables posted, histories from the worker, histories posted. */
@@ -75,12 +77,20 @@ export async function run(): Promise<void> {
       await sleep(1500); // let the closed webview go and the machine settle
       const before = new Set(api.compare.panels());
       const started = performance.now();
+      const stall = { ms: 0, endedAt: 0 };
+      let tick = performance.now();
+      const ticker = setInterval(() => {
+        const now = performance.now();
+        if (now - tick - 10 > stall.ms) Object.assign(stall, { ms: now - tick - 10, endedAt: now - started });
+        tick = now;
+      }, 10);
       await vscode.commands.executeCommand('mlcycle.compareRuns', keys);
       const panel = await until('the panel', 30_000, () => api.compare.panels().find((p) => !before.has(p)));
       const tables = await until('the first paint', 120_000, () => panel.paints.find((p) => p.reason === 'open'));
       // The histories' render: the charts in view are drawn (at 50 runs the tables fill the view and the charts,
       // below them, are drawn when scrolled to: then 0 points here).
       const curves = await until('the curves', 300_000, () => panel.paints.find((p) => p.reason === 'series'));
+      clearInterval(ticker);
       const data = panel.lastData!;
       const at = (t: number | undefined): number => (t === undefined ? NaN : t - started);
       const mk = panel.marks;
@@ -95,6 +105,7 @@ export async function run(): Promise<void> {
         points: curves.points,
         charts: curves.charts,
         boot: panel.boot ?? null,
+        hostStall: stall,
         steps: { created: at(mk.created), ready: at(mk.ready), summaries: at(mk.summaries), tablesPosted: at(mk.tablesPosted), histories: at(mk.histories), seriesPosted: at(mk.seriesPosted) },
       });
     }
