@@ -21,10 +21,43 @@ function cliListing(folder: string): void {
   }
 }
 
+/** The model folder MLflow logged for the run named `name` (the demo writes one per finished churn run). */
+function modelOf(folder: string, name: string): string {
+  const mlruns = path.join(folder, 'mlruns');
+  for (const exp of fs.readdirSync(mlruns)) {
+    const expDir = path.join(mlruns, exp);
+    if (!fs.statSync(expDir).isDirectory()) continue;
+    for (const run of fs.readdirSync(expDir)) {
+      const meta = path.join(expDir, run, 'meta.yaml');
+      const model = path.join(expDir, run, 'artifacts', 'model');
+      if (fs.existsSync(meta) && fs.existsSync(model) && new RegExp(`^run_name: ${name}$`, 'm').test(fs.readFileSync(meta, 'utf8'))) return model;
+    }
+  }
+  throw new Error(`the demo workspace has no model logged by run ${name}`);
+}
+
+/**
+ * A model history in MLCycle's own registry, made with the CLI as a user would: v1 (the shallow trees) went to
+ * production and is the champion, v2 (the tuned ones) is in staging, so the Models view and the model panel
+ * have something to show. Only for `npm start`: the tests register their own.
+ */
+function seedRegistry(folder: string): void {
+  const cli = path.join(ROOT, 'dist', 'cli.js');
+  const run = (...args: string[]): void => void execFileSync(process.execPath, [cli, ...args, '--dir', folder], { stdio: 'pipe' });
+  execFileSync(process.execPath, [cli, 'scan', folder], { stdio: 'pipe' });
+  run('register', 'churn', modelOf(folder, 'gbt-shallow'));
+  run('promote', 'churn', '1', 'staging', '--reason', 'offline evaluation passed');
+  run('promote', 'churn', '1', 'production', '--reason', 'A/B test: +2.1 % retention');
+  run('alias', 'churn', 'champion', '1');
+  run('register', 'churn', modelOf(folder, 'gbt-tuned'));
+  run('promote', 'churn', '2', 'staging', '--reason', 'beats v1 on accuracy offline');
+}
+
 runMain(async () => {
   const folder = path.join(DEMO, 'workspace');
   const demo = await writeDemoWorkspace(folder);
-  log(`demo workspace written to ${folder} (${demo.runs} runs, one malformed file)`);
+  seedRegistry(folder);
+  log(`demo workspace written to ${folder} (${demo.runs} runs, one malformed file, churn v1 in production and v2 in staging)`);
   if (process.argv.includes('--cli')) {
     cliListing(folder);
     return 0;
