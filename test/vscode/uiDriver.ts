@@ -122,6 +122,11 @@ runMain(async () => {
     await check('the MLCycle container lists the demo runs with their values, the running ones marked', async () => {
       await activity.click();
       await row('gbt-tuned').first().waitFor({ timeout: 60_000 });
+      // The tree renders only the rows in view: the Artifacts and Models panes collapsed, every run of the demo fits.
+      for (const title of ['Artifacts', 'Models']) {
+        const header = page.locator('.pane-header', { has: page.locator('h3.title', { hasText: new RegExp(`^${title}$`) }) }).first();
+        if ((await header.getAttribute('aria-expanded').catch(() => null)) === 'true') await header.click();
+      }
       // The values the store has (the extension saved it; the CLI reads the same file).
       cli = await until('the store to hold the demo runs', 30_000, async () => {
         const r = cliRuns(demo.folder);
