@@ -173,8 +173,21 @@ function drawChart(): number {
     {
       width,
       height: 240,
-      scales: { x: { time: false } },
-      axes: [axis((_u, splits) => splits.map((s) => (Number.isInteger(s) ? `v${s}` : ''))), axis((_u, splits) => splits.map((s) => formatValue(s)))],
+      // Half a version of room on each side and 10 % above and below (5 % of the value for a single one), so that
+      // one or two versions sit inside the plot rather than on its edges.
+      scales: {
+        x: { time: false, range: (_u, min, max) => [min - 0.5, max + 0.5] },
+        y: {
+          range: (_u, min, max) => {
+            const pad = min === max ? Math.abs(min) * 0.05 || 1 : (max - min) * 0.1;
+            return [min - pad, max + pad];
+          },
+        },
+      },
+      axes: [
+        { ...axis((_u, splits) => splits.map((s) => (Number.isInteger(s) ? `v${s}` : ''))), incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] },
+        axis((_u, splits) => splits.map((s) => formatValue(s))),
+      ],
       series: [{ label: 'version', value: (_u, v) => (v === null ? '' : `v${v}`) }, { label: metric, stroke, width: 2, points: { show: true, size: 8, fill: stroke }, value: (_u, v) => formatValue(v) }],
     },
     [xs, ys],
