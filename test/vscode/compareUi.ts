@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { formatNumber } from '../../src/core/util/numbers';
 import { writeDemoWorkspace } from '../../tools/lib/demoWorkspace';
 import { writeRun } from '../../tools/lib/mlflowFiles';
-import { codeServerCli, launchBrowser, log, OUTPUT, requireSetup, ROOT, runMain, startServer, tempRoot } from './harness';
+import { codeServerCli, launchBrowser, log, OUTPUT, reloadWindow, requireSetup, ROOT, runMain, startServer, tempRoot } from './harness';
 import type { FrameLocator, Locator, Page } from './playwright';
 
 const EXTENSION_ID = 'mlcycle.mlcycle';
@@ -252,7 +252,7 @@ runMain(async () => {
     });
 
     await check('after a reload the panel comes back with its five runs (serializer)', async () => {
-      await page.reload({ timeout: 60_000 });
+      await reloadWindow(page);
       await page.locator('.tab[aria-label^="Compare 5 Runs"]').waitFor({ timeout: 90_000 });
       await showTab(5);
       await webview().locator('#params-table thead .run-name').nth(4).waitFor({ timeout: 60_000 });

@@ -289,6 +289,22 @@ export async function launchBrowser(dir: string): Promise<{ browser: Browser; pa
   return { browser, page };
 }
 
+/**
+ * "Developer: Reload Window" from the palette, then waits for the new page. Unlike `page.reload()` it lets VS Code
+ * save its state first (the open editors, webviews' state) and waits for that to be written: a plain reload races
+ * the workbench's asynchronous IndexedDB write, and a panel opened just before could come back missing.
+ */
+export async function reloadWindow(page: Page): Promise<void> {
+  await page.keyboard.press('F1');
+  const palette = page.locator('.quick-input-widget');
+  await palette.waitFor({ state: 'visible' });
+  await page.keyboard.type('Developer: Reload Window');
+  await palette.locator('.monaco-list-row[aria-label="Developer: Reload Window"]').first().waitFor({ timeout: 15_000 });
+  const loaded = page.waitForEvent('load', { timeout: 120_000 });
+  await page.keyboard.press('Enter');
+  await loaded;
+}
+
 function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeDemoWorkspace } from '../../tools/lib/demoWorkspace';
-import { codeServerCli, launchBrowser, log, OUTPUT, requireSetup, ROOT, runMain, startServer, tempRoot } from './harness';
+import { codeServerCli, launchBrowser, log, OUTPUT, reloadWindow, requireSetup, ROOT, runMain, startServer, tempRoot } from './harness';
 import type { FrameLocator, Locator, Page } from './playwright';
 
 const EXTENSION_ID = 'mlcycle.mlcycle';
@@ -222,7 +222,7 @@ runMain(async () => {
     });
 
     await check('after a reload the model panel comes back with its audit trail (serializer)', async () => {
-      await page.reload({ timeout: 60_000 });
+      await reloadWindow(page);
       const tab = page.locator(`.tab[aria-label^="Model: ${MODEL}"]`).first();
       await tab.waitFor({ timeout: 90_000 });
       await page.waitForTimeout(1500);

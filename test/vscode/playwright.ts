@@ -49,6 +49,7 @@ export interface FrameLocator {
 export interface Page extends Pick<Locator, 'locator' | 'getByRole'> {
   goto(url: string, options?: { timeout?: number; waitUntil?: 'load' | 'domcontentloaded' | 'commit' }): Promise<unknown>;
   setDefaultNavigationTimeout(ms: number): void;
+  waitForEvent(event: 'load', options?: { timeout?: number }): Promise<unknown>;
   frameLocator(selector: string): FrameLocator;
   close(options?: { runBeforeUnload?: boolean }): Promise<void>;
   evaluate<T>(fn: () => T): Promise<T>;
