@@ -2,8 +2,8 @@
 // the runs' summaries and downsampled histories (the worker decodes series, never this thread),
 // merges them (core/compare/panelData.ts) and posts them to the webview once it said `ready`. The
 // webview keeps only UI state (setState), which the serializer hands back after a reload.
-import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
+import { webviewHtml, webviewOptions } from '../webviewShell';
 import { buildCompareData, compareDataCsv, runLabel, seriesPoints, type PanelRunInput } from '../../core/compare/panelData';
 import {
   COMPARE_BUCKETS,
@@ -78,7 +78,7 @@ export class ComparePanel implements vscode.Disposable {
   constructor(
     readonly panel: vscode.WebviewPanel,
     private readonly engines: Engines,
-    private readonly extensionUri: vscode.Uri,
+    extensionUri: vscode.Uri,
     private readonly hooks: ComparePanelHooks,
     keys: readonly CompareRunKey[],
     overrides: Readonly<Record<string, Direction>> = {},
@@ -88,7 +88,7 @@ export class ComparePanel implements vscode.Disposable {
     for (const k of this.keys) this.colorOf(k);
     ComparePanel.open.add(this);
     const webview = panel.webview;
-    webview.options = ComparePanel.webviewOptions(extensionUri);
+    webview.options = webviewOptions(extensionUri);
     this.disposables.push(
       this.received,
       panel.onDidDispose(() => this.dispose()),
@@ -98,14 +98,9 @@ export class ComparePanel implements vscode.Disposable {
     this.watchEngines();
     this.snapshotSignature = this.signature();
     this.updateTitle();
-    webview.html = this.html(webview);
+    webview.html = webviewHtml(webview, extensionUri, { bundle: 'compare', title: 'Compare Runs', placeholder: 'Loading runs…' });
     // Loaded while the webview starts (both take a while): sent as soon as it says it is ready.
     void this.reload('open');
-  }
-
-  static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
-    // Scripts only from our bundle; nothing but dist/webview may be loaded (no workspace files).
-    return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview')] };
   }
 
   get runKeys(): readonly CompareRunKey[] {
@@ -388,33 +383,6 @@ export class ComparePanel implements vscode.Disposable {
     }, wait);
   }
 
-  // ---- HTML ------------------------------------------------------------------------------------
-
-  private html(webview: vscode.Webview): string {
-    const nonce = crypto.randomBytes(18).toString('base64');
-    const asset = (file: string): string => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', file)).toString();
-    const csp = [
-      "default-src 'none'",
-      `img-src ${webview.cspSource} data:`,
-      `style-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-      `font-src ${webview.cspSource}`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${asset('compare.css')}">
-<title>Compare Runs</title>
-</head>
-<body>
-<main id="app" aria-busy="true"><p class="placeholder">Loading runs…</p></main>
-<script nonce="${nonce}" src="${asset('compare.js')}"></script>
-</body>
-</html>`;
-  }
 
   dispose(): void {
     if (this.disposed) return;

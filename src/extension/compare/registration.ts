@@ -4,6 +4,7 @@
 // retainContextWhenHidden stays off: the webview rebuilds from setState and the host's last data in
 // well under the first-paint budget, and a hidden panel then holds no renderer memory.
 import * as vscode from 'vscode';
+import { webviewOptions } from '../webviewShell';
 import { formatNumber } from '../../core/util/numbers';
 import {
   COMPARE_VIEW_TYPE,
@@ -108,7 +109,7 @@ export function registerCompare(
 
   const open = (keys: readonly CompareRunKey[], overrides?: Record<string, Direction>): ComparePanel => {
     const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, 'Compare Runs', vscode.ViewColumn.Active, {
-      ...ComparePanel.webviewOptions(context.extensionUri),
+      ...webviewOptions(context.extensionUri),
       retainContextWhenHidden: false,
       enableFindWidget: true,
     });

@@ -2,8 +2,8 @@
 // across versions and the audit trail. The host asks the folder's engine (`modelDetail`) and posts
 // the result once the webview said `ready`; it reloads when the registry changes. The webview keeps
 // only UI state; the serializer (models/registration.ts) brings a panel back after a reload.
-import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
+import { webviewHtml, webviewOptions } from '../webviewShell';
 import type { ModelDetail } from '../../shared/engineProtocol';
 import { isWebviewMessage, type HostMessage, type ModelPanelData, type WebviewMessage } from '../../shared/modelProtocol';
 import type { Engines } from '../engines';
@@ -73,29 +73,24 @@ export class ModelPanel implements vscode.Disposable {
     return [...ModelPanel.open].find((p) => p.folder.uri.toString() === folder.uri.toString() && p.model === model);
   }
 
-  static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
-    // Scripts only from our bundle; nothing but dist/webview may be loaded (no workspace files).
-    return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview')] };
-  }
-
   constructor(
     readonly panel: vscode.WebviewPanel,
     private readonly engines: Engines,
-    private readonly extensionUri: vscode.Uri,
+    extensionUri: vscode.Uri,
     private readonly hooks: ModelPanelHooks,
     readonly folder: vscode.WorkspaceFolder,
     readonly model: string,
   ) {
     ModelPanel.open.add(this);
     const webview = panel.webview;
-    webview.options = ModelPanel.webviewOptions(extensionUri);
+    webview.options = webviewOptions(extensionUri);
     panel.title = `Model: ${model}`;
     this.disposables.push(
       this.received,
       panel.onDidDispose(() => this.dispose()),
       webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
     );
-    webview.html = this.html(webview);
+    webview.html = webviewHtml(webview, extensionUri, { bundle: 'model', title: 'Model', placeholder: 'Loading the model…' });
     void this.reload();
   }
 
@@ -177,32 +172,6 @@ export class ModelPanel implements vscode.Disposable {
     }
   }
 
-  private html(webview: vscode.Webview): string {
-    const nonce = crypto.randomBytes(18).toString('base64');
-    const asset = (file: string): string => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', file)).toString();
-    const csp = [
-      "default-src 'none'",
-      `img-src ${webview.cspSource} data:`,
-      `style-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-      `font-src ${webview.cspSource}`,
-    ].join('; ');
-    // The model name is in the state the script reads back, not in this HTML.
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${asset('model.css')}">
-<title>Model</title>
-</head>
-<body>
-<main id="app" aria-busy="true"><p class="placeholder">Loading the model…</p></main>
-<script nonce="${nonce}" src="${asset('model.js')}"></script>
-</body>
-</html>`;
-  }
 
   dispose(): void {
     if (this.disposed) return;

@@ -6,6 +6,7 @@
 // version with a quick pick of this workspace's own registry (MLflow's and GTO's are read-only).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { webviewOptions } from '../webviewShell';
 import { DECOMMISSION_REASONS, invalidName, invalidTransition, STAGES, type DecommissionReason, type Stage } from '../../core/registry/names';
 import type { CompareRunKey } from '../../shared/compareProtocol';
 import type { ModelVersionItem, RequestMap, RequestName } from '../../shared/engineProtocol';
@@ -331,7 +332,7 @@ export function registerModels(
       return existing;
     }
     const panel = vscode.window.createWebviewPanel(MODEL_VIEW_TYPE, `Model: ${model}`, vscode.ViewColumn.Active, {
-      ...ModelPanel.webviewOptions(context.extensionUri),
+      ...webviewOptions(context.extensionUri),
       // Off: the page rebuilds from the host's last data, and a hidden panel holds no renderer memory.
       retainContextWhenHidden: false,
       enableFindWidget: true,
