@@ -375,19 +375,8 @@ export function listSourceModels(db: Database): SourceModelRow[] {
 }
 
 /** The light view of every run the sidebar shows: no params or tags, last metric values only. */
-export interface RunListItem {
-  uid: number;
-  id: string;
-  name: string | null;
-  experiment: string | null;
-  experimentId: string | null;
-  source: { kind: string; path: string };
-  status: RunStatus;
-  startTime: number | null;
-  endTime: number | null;
-  deleted: boolean;
-  parentId: string | null;
-  path: string | null;
+export interface RunListItem
+  extends Pick<RunSummary, 'uid' | 'id' | 'name' | 'experiment' | 'experimentId' | 'source' | 'status' | 'startTime' | 'endTime' | 'deleted' | 'parentId' | 'path'> {
   metrics: Record<string, number | null>;
   gitCommit: string | null;
 }
