@@ -1,6 +1,6 @@
 // The Compare Runs webview's DOM-free helpers: smoothing, axis scaling, x values and the read-out.
 import assert from 'node:assert/strict';
-import { formatValue, truncate } from '../../webview/compare/format';
+import { formatValue, truncate } from '../../webview/shared/format';
 import { axisFor, niceTicks, numericValue, orderCategories } from '../../webview/compare/scales';
 import { chartValues, formatDuration, sortedByX, valueAt, xValues } from '../../webview/compare/series';
 import { ema } from '../../webview/compare/smoothing';

@@ -4,8 +4,8 @@
 // built when they scroll into view (IntersectionObserver): the first paint draws only what is seen.
 import uPlot from 'uplot';
 import type { CompareData, CompareViewState, WebviewMessage } from '../../src/shared/compareProtocol';
-import { clear, h, themeColor } from './dom';
-import { formatValue } from './format';
+import { clear, h, themeColor } from '../shared/dom';
+import { formatValue } from '../shared/format';
 import { chartValues, formatDuration, sortedByX, valueAt, xValues, type XAxis } from './series';
 import { ema } from './smoothing';
 

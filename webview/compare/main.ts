@@ -21,25 +21,12 @@ import {
   type WebviewMessage,
 } from '../../src/shared/compareProtocol';
 import { CurveCharts } from './curves';
-import { clear, h, onThemeChange, primeTheme } from './dom';
+import { clear, h, onThemeChange, primeTheme } from '../shared/dom';
 import { drawParallel, drawScatter, type PlotRun } from './plots';
-import { formatValue } from './format';
+import { formatValue } from '../shared/format';
+import { connectToHost } from '../shared/vscodeApi';
 
-interface VsCodeApi {
-  postMessage(message: WebviewMessage): void;
-  getState(): Partial<CompareViewState> | undefined;
-  setState(state: CompareViewState): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
-const post = (m: WebviewMessage): void => vscode.postMessage(m);
-
-// Report what goes wrong in here to the host's log (and so to the UI tests).
-window.addEventListener('error', (e) => post({ type: 'log', level: 'error', message: `${e.message} (${e.filename}:${e.lineno})` }));
-document.addEventListener('securitypolicyviolation', (e) =>
-  post({ type: 'log', level: 'warn', message: `CSP blocked ${e.violatedDirective}: ${e.blockedURI || '(inline)'}` }),
-);
+const { api: vscode, post } = connectToHost<WebviewMessage, CompareViewState>();
 
 const saved = vscode.getState();
 const view: CompareViewState = { ...DEFAULT_VIEW_STATE, runs: [], ...(saved ?? {}) };

@@ -2,8 +2,8 @@
 // drawn on canvases with the axes of scales.ts: numeric values on a linear scale, other params as
 // ordered categories. Canvas text is never HTML, so values from files stay inert here too.
 import type { MetricRow, ParamRow } from '../../src/shared/compareProtocol';
-import { themeColor } from './dom';
-import { formatValue, truncate } from './format';
+import { themeColor } from '../shared/dom';
+import { formatValue, truncate } from '../shared/format';
 import { axisFor, type Axis } from './scales';
 
 export interface PlotRun {

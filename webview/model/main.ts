@@ -11,22 +11,11 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './model.css';
 import type { HostMessage, ModelPanelData, ModelViewState, WebviewMessage } from '../../src/shared/modelProtocol';
-import { clear, formatValue, h, themeColor } from './dom';
+import { clear, h, themeColor } from '../shared/dom';
+import { formatValue } from '../shared/format';
+import { connectToHost } from '../shared/vscodeApi';
 
-interface VsCodeApi {
-  postMessage(message: WebviewMessage): void;
-  getState(): Partial<ModelViewState> | undefined;
-  setState(state: ModelViewState): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
-const post = (m: WebviewMessage): void => vscode.postMessage(m);
-
-window.addEventListener('error', (e) => post({ type: 'log', level: 'error', message: `${e.message} (${e.filename}:${e.lineno})` }));
-document.addEventListener('securitypolicyviolation', (e) =>
-  post({ type: 'log', level: 'warn', message: `CSP blocked ${e.violatedDirective}: ${e.blockedURI || '(inline)'}` }),
-);
+const { api: vscode, post } = connectToHost<WebviewMessage, ModelViewState>();
 
 const saved = vscode.getState();
 let metric: string | null = typeof saved?.metric === 'string' ? saved.metric : null;

@@ -1,5 +1,5 @@
-// Element building for the panel. Every value that comes from files (run names, params, metric
-// names) goes in as text (textContent) or through setAttribute: no HTML string is ever parsed, so a
+// Element building for the panels. Every value that comes from files (run names, params, metric
+// names, model cards, reasons) goes in as text (textContent) or through setAttribute: no HTML string is ever parsed, so a
 // run named `<img src=x onerror=…>` stays text.
 
 type Child = Node | string | null | undefined | false;
