@@ -3,7 +3,7 @@
 // database: sql.js work, scans and file watching stay off the editor's event loop.
 import type { ComparedRunData } from '../core/compare/collect';
 import type { GateResult } from '../core/registry/policy';
-import type { HistoryEntry } from '../core/registry/registry';
+import type { HistoryEntry, VersionRow } from '../core/registry/registry';
 import type { DecommissionReason, Stage } from '../core/registry/names';
 import type { ArtifactRow, DiagnosticRow, MetricSummary, RunDetail, RunListItem } from '../core/store/queries';
 
@@ -65,16 +65,8 @@ export interface ModelPackageItem {
   present: boolean;
 }
 
-export interface ModelVersionItem {
-  version: number;
-  stage: Stage;
-  stageReason: string | null;
-  stageTime: number;
-  registered: number;
-  actor: string | null;
-  sourcePath: string | null;
-  run: { source: string; id: string; name: string | null } | null;
-  digest: string;
+export interface ModelVersionItem
+  extends Pick<VersionRow, 'version' | 'stage' | 'stageReason' | 'stageTime' | 'registered' | 'actor' | 'sourcePath' | 'run' | 'digest'> {
   bytes: number;
   /** Last values of the linked run's metrics (null: NaN or infinite). */
   metrics: Record<string, number | null>;

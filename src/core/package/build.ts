@@ -48,6 +48,7 @@ import {
 import { ENV_FILES, environmentVersions, generateMLmodel, JOBLIB_LOADER, JOBLIB_LOADER_MODULE, MLMODEL, readMLmodel, sniffPickle, type PickleFormat } from './mlmodel';
 import { renderModelCard } from './modelCard';
 import { declaredResources, expandResources, PackageConfigError } from './resources';
+import { fsyncDir } from '../util/fsync';
 
 // yazl computes each entry's CRC-32 with buffer-crc32, a JavaScript loop (~250 MB/s here) that
 // would be the slowest step of a build; Node ≥ 20.15 has the same function in C (zlib.crc32,
@@ -458,19 +459,6 @@ function removeAbandoned(final: string): void {
       if ((err as NodeJS.ErrnoException).code === 'EPERM') continue;
     }
     fs.rmSync(path.join(dir, n), { force: true });
-  }
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // Not every platform can fsync a folder; the rename itself is atomic.
   }
 }
 

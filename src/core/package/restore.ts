@@ -12,6 +12,7 @@ import { isInside } from '../util/paths';
 import { HASH_CHUNK, HashingStream } from './hashing';
 import { invalidManifest, MANIFEST_NAME, type Manifest } from './manifest';
 import { DEFAULT_LIMITS, entryReadError, humanBytes, listEntries, openEntry, openZip, readEntryText, UnsafeZipError, type ZipLimits } from './zipRead';
+import { fsyncDir } from '../util/fsync';
 
 export interface RestoreOptions {
   signal?: AbortSignal;
@@ -151,15 +152,3 @@ function checkFreeSpace(dir: string, bytes: number): void {
   if (bytes > free) throw new RestoreError(`the package needs ${humanBytes(bytes)} but ${dir} has ${humanBytes(free)} free`);
 }
 
-function fsyncDir(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // Not every platform can fsync a folder (Windows); the rename is still atomic.
-  }
-}

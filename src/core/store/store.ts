@@ -17,6 +17,7 @@ import { SeriesFiles } from './seriesFiles';
 import { checkImage } from './sqliteImage';
 import { migrate, schemaVersion, SCHEMA_VERSION } from './schema';
 import { loadSqlJs } from './sqljs';
+import { fsyncDir } from '../util/fsync';
 
 export type Mutation = (db: Database) => void;
 
@@ -342,13 +343,7 @@ export function writeAtomically(target: string, bytes: Uint8Array): void {
   }
   fs.closeSync(fd);
   fs.renameSync(tmp, target);
-  try {
-    const dirFd = fs.openSync(path.dirname(target), 'r');
-    fs.fsyncSync(dirFd);
-    fs.closeSync(dirFd);
-  } catch {
-    // some file systems refuse fsync on a directory; the rename is still atomic
-  }
+  fsyncDir(path.dirname(target));
 }
 
 /** Removes temporary files left by a process killed while saving. */
