@@ -148,8 +148,19 @@ runMain(async () => {
     });
 
     await check('Register Model… from the Artifacts view: a run’s model.pkl, named in the input box', async () => {
-      await row('Runs', 'gbt-tuned').click();
+      // The Artifacts view follows the Runs view's selection. A click that lands while the tree is still being
+      // refreshed after the first scan may select nothing (seen once in CI): the run is clicked again, once.
       await expandPane('Artifacts');
+      for (let attempt = 1; ; attempt++) {
+        await row('Runs', 'gbt-tuned').click();
+        try {
+          await row('Artifacts', 'model').waitFor({ timeout: 15_000 });
+          break;
+        } catch (err) {
+          if (attempt === 2) throw err;
+          log('    the Artifacts view did not show the run’s files: clicking the run again');
+        }
+      }
       await expandRow(row('Artifacts', 'model'));
       const file = row('Artifacts', 'model.pkl');
       await file.waitFor({ timeout: 30_000 });
